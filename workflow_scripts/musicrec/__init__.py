@@ -1,0 +1,1 @@
+"""musicrec: the library behind the workflow (datasets, features, models, metrics, fairness, reports)."""
