@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..datasets.kkbox import SCHEMAS
+
 log = logging.getLogger(__name__)
 
 CATEGORICAL = (
@@ -123,6 +125,7 @@ def assemble_rows(tables: dict[str, pl.DataFrame], validation_fraction: float) -
     """One frame of all train and test rows in time order, joined to song/member/extra attributes."""
     if not 0.0 < validation_fraction < 1.0:
         raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
+    tables = {name: frame.select(list(SCHEMAS[name])).cast(SCHEMAS[name]) for name, frame in tables.items()}
     train = tables["train"].with_columns(pl.lit(-1, dtype=pl.Int64).alias("id"))
     test = tables["test"].with_columns(pl.lit(None, dtype=pl.Int8).alias("target"))
     columns = ["id", "msno", "song_id", "source_system_tab", "source_screen_name", "source_type", "target"]
@@ -207,7 +210,7 @@ def target_features(rows: pl.DataFrame) -> pl.DataFrame:
     """
     fit = rows.filter(pl.col("split") == "train")
     labelled = rows.filter(pl.col("split") != "test")
-    prior = float(fit["target"].mean())
+    rows = rows.join(_prior_target_rate(rows), on="row_id", how="left")
     smoothed = []
     for name, keys in TARGET_KEYS.items():
         keys = list(keys)
@@ -221,12 +224,32 @@ def target_features(rows: pl.DataFrame) -> pl.DataFrame:
         stats = pl.concat([expanding, frozen_valid, frozen_test]).rename({"s": f"_s_{name}", "n": f"tcnt_{name}"})
         rows = rows.join(stats, on="row_id", how="left")
         smoothed.append(
-            ((pl.col(f"_s_{name}") + PRIOR_WEIGHT * prior) / (pl.col(f"tcnt_{name}") + PRIOR_WEIGHT)).alias(
+            ((pl.col(f"_s_{name}") + PRIOR_WEIGHT * pl.col("_prior")) / (pl.col(f"tcnt_{name}") + PRIOR_WEIGHT)).alias(
                 f"tmean_{name}"
             )
         )
     rows = rows.with_columns(smoothed)
-    return rows.drop([c for c in rows.columns if c.startswith("_s_")])
+    return rows.drop([c for c in rows.columns if c.startswith(("_s_", "_prior"))])
+
+
+def _prior_target_rate(rows: pl.DataFrame) -> pl.DataFrame:
+    """The smoothing prior per row: the overall target rate of the rows that row may see.
+
+    Training rows: the rate of strictly earlier training rows (0.5 for the first row); validation rows:
+    the training split's rate; test rows: the rate of all labelled rows.
+    """
+    target = pl.col("target").cast(pl.Float64)
+    fit = rows.filter(pl.col("split") == "train")
+    expanding = fit.select(
+        "row_id",
+        ((target.cum_sum() - target) / pl.int_range(pl.len()).cast(pl.Float64)).fill_nan(0.5).alias("_prior"),
+    )
+    fit_rate = float(fit["target"].mean())
+    labelled_rate = float(rows.filter(pl.col("split") != "test")["target"].mean())
+    frozen = rows.filter(pl.col("split") != "train").select(
+        "row_id", pl.when(pl.col("split") == "valid").then(fit_rate).otherwise(labelled_rate).alias("_prior")
+    )
+    return pl.concat([expanding, frozen])
 
 
 def _frozen_stats(source: pl.DataFrame, target_rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

@@ -1,0 +1,23 @@
+# Set-up and the two entry points of the README. Re-running reuses .venv (re-installed only when
+# pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+CORES ?= all
+
+.PHONY: demo test dry-run
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES)
+
+dry-run: $(STAMP)
+	$(VENV)/bin/snakemake -n
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest

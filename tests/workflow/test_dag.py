@@ -1,0 +1,157 @@
+"""Static checks of the workflow: dry-run of the whole DAG, lint, formatting, conda environments."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, make_workdir, run_snakemake
+
+pytestmark = pytest.mark.workflow
+
+# import name -> the package name that provides it (conda/pip spelling)
+IMPORT_TO_PACKAGE = {
+    "sklearn": "scikit-learn",
+    "yaml": "pyyaml",
+    "faiss": "faiss-cpu",
+    "torch_geometric": "torch-geometric",
+    "tensorflow": "tensorflow-cpu",
+}
+STDLIB = set(sys.stdlib_module_names)
+
+
+def job_counts(dry_run_output: str) -> Counter:
+    """Parse the 'Job stats' table of a dry-run into {rule: count}."""
+    counts = Counter()
+    table = dry_run_output.split("Job stats:")[-1]
+    for line in table.splitlines():
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if match and match.group(1) != "total":
+            counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+def test_dry_run_lists_one_job_per_model_and_seed(tmp_path):
+    workdir = make_workdir(tmp_path)
+    seeds = yaml.safe_load((workdir / "config.yaml").read_text())["seeds"]
+    result = run_snakemake(workdir, "-n", "--quiet", "rules")
+    counts = job_counts(result.stdout + result.stderr)
+    for rule in ("kkbox_lgb", "kkbox_nn", "kkbox_blend"):
+        assert counts[rule] == len(seeds), (rule, counts)
+    assert counts["kkbox_features"] == 1 and counts["all"] == 1
+
+
+def test_adding_a_seed_adds_only_that_seeds_jobs(tmp_path):
+    workdir = make_workdir(tmp_path, {"seeds": [0, 1, 2]})
+    counts = job_counts(run_snakemake(workdir, "-n", "--quiet", "rules").stdout)
+    assert counts["kkbox_lgb"] == counts["kkbox_nn"] == counts["kkbox_blend"] == 3
+
+
+def test_lint_is_clean():
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    output = result.stdout + result.stderr
+    assert "Lints for" not in output, output
+    assert result.returncode == 0, output
+
+
+def test_snakefiles_are_snakefmt_formatted():
+    files = [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]
+    result = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", *map(str, files)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def rule_blocks() -> dict[str, dict[str, str]]:
+    """{rule name: {'conda': path, 'script': path, 'file': smk}} read from the rule files."""
+    rules = {}
+    for smk in sorted((REPO / "rules").glob("*.smk")):
+        text = smk.read_text()
+        for match in re.finditer(r"^rule (\w+):\n((?:[ \t]+.*\n|\n)*)", text, flags=re.M):
+            body = match.group(2)
+            entry = {"file": smk}
+            for key in ("conda", "script"):
+                found = re.search(rf"^\s+{key}:\s*\n\s+\"([^\"]+)\"", body, flags=re.M)
+                if found:
+                    entry[key] = found.group(1)
+            rules[match.group(1)] = entry
+    return rules
+
+
+def third_party_imports(script: Path) -> set[str]:
+    """Top-level third-party modules imported by a script and, transitively, by the musicrec modules it uses."""
+    seen_modules: set[Path] = set()
+    found: set[str] = set()
+    package_root = REPO / "workflow_scripts"
+
+    def visit(path: Path, package: str) -> None:
+        if path in seen_modules or not path.exists():
+            return
+        seen_modules.add(path)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                    names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+                else:
+                    names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top == "musicrec":
+                    parts = name.split(".")
+                    module_file = package_root.joinpath(*parts).with_suffix(".py")
+                    package_init = package_root.joinpath(*parts, "__init__.py")
+                    for candidate, pkg in ((module_file, ".".join(parts[:-1])), (package_init, name)):
+                        visit(candidate, pkg)
+                elif top not in STDLIB and top != "snakemake":
+                    found.add(top)
+
+    visit(script, "musicrec")
+    return found
+
+
+def env_packages(env_file: Path) -> set[str]:
+    env = yaml.safe_load(env_file.read_text())
+    names = set()
+    for dep in env.get("dependencies", []):
+        entries = dep["pip"] if isinstance(dep, dict) else [dep]
+        for entry in entries:
+            names.add(re.split(r"[=<>\[ ]", entry.strip())[0].lower())
+    return names
+
+
+def test_every_rule_has_a_conda_env_listing_its_imports():
+    rules = rule_blocks()
+    assert rules, "no rules found"
+    problems = []
+    for name, rule in rules.items():
+        if "script" not in rule:
+            continue
+        if "conda" not in rule:
+            problems.append(f"{name}: no conda env")
+            continue
+        env_file = (rule["file"].parent / rule["conda"]).resolve()
+        if not env_file.exists():
+            problems.append(f"{name}: {env_file} missing")
+            continue
+        listed = env_packages(env_file)
+        script = (rule["file"].parent / rule["script"]).resolve()
+        for module in third_party_imports(script):
+            package = IMPORT_TO_PACKAGE.get(module, module).lower()
+            if package not in listed and module.lower() not in listed:
+                problems.append(f"{name}: {env_file.name} lacks {package} (imported as {module})")
+    assert not problems, "\n".join(problems)
