@@ -1,0 +1,171 @@
+"""The artist demographics table: settings, reading and checking tables, the offline MBID-table source."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ..datasets.kkbox import read_table
+from ..errors import ConfigError, InputDataError
+from ..io import write_csv
+from .vocabulary import COLUMNS, GENDERS, STATUSES, TYPES, combined_gender, gender_from_musicbrainz
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("demo", "musicbrainz", "mbid_table")
+
+
+@dataclass(frozen=True)
+class DemographicsSettings:
+    """The ``demographics`` section of config.yaml (after the schema filled in defaults)."""
+
+    source: str
+    hostname: str = "musicbrainz.org"
+    use_https: bool = True
+    user_agent: dict | None = None
+    min_score: int = 90
+    rate_limit_seconds: float = 1.0
+    max_retries: int = 4
+    backoff_seconds: float = 2.0
+    timeout_seconds: float = 30.0
+    search_limit: int = 10
+    group_members: bool = True
+    cache: str = "resources/musicbrainz/cache.jsonl"
+    mbid_table: str = ""
+    name_mbid_table: str = ""
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ConfigError(f"demographics.source must be one of {SOURCES}, not {self.source!r}")
+
+
+def empty_table() -> pl.DataFrame:
+    return pl.DataFrame(schema={c: (pl.Float64 if c == "score" else pl.String) for c in COLUMNS})
+
+
+def check_table(table: pl.DataFrame, path) -> pl.DataFrame:
+    """Check a demographics table against the contract; return it with the columns in contract order."""
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise InputDataError(path, f"missing column(s) {missing}", column=missing[0])
+    for column, allowed in (("gender", GENDERS), ("type", TYPES), ("status", STATUSES)):
+        bad = table.filter(~pl.col(column).is_in(allowed))[column]
+        if bad.len():
+            raise InputDataError(path, f"{bad.len()} value(s) not in {allowed} (e.g. {bad[0]!r})", column=column)
+    duplicated = table.filter(pl.col("artist_name").is_duplicated())["artist_name"]
+    if duplicated.len():
+        raise InputDataError(path, f"artist names must be unique (e.g. {duplicated[0]!r})", column="artist_name")
+    return table.select(COLUMNS)
+
+
+def _read_text_csv(path) -> pl.DataFrame:
+    """Every column as text, missing values as empty strings."""
+    return pl.read_csv(path, infer_schema=False).with_columns(pl.all().fill_null(""))
+
+
+def read_demographics_csv(path) -> pl.DataFrame:
+    """Read a table in the contract's format (e.g. the demo generator's) with explicit types."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError(path, "file not found")
+    try:
+        table = _read_text_csv(path)
+    except pl.exceptions.PolarsError as err:
+        raise InputDataError(path, f"not a readable CSV file ({str(err).strip().splitlines()[0]})") from None
+    if "score" in table.columns:
+        score = pl.col("score").str.strip_chars()
+        cast = score.cast(pl.Float64, strict=False)
+        bad = table.filter((score != "") & cast.is_null())["score"]
+        if bad.len():
+            raise InputDataError(path, f"{bad.len()} value(s) are not numbers (e.g. {bad[0]!r})", column="score")
+        table = table.with_columns(cast.alias("score"))
+    return check_table(table, path)
+
+
+def artist_names_from_songs(path) -> list[str]:
+    """The distinct, non-empty ``artist_name`` values of a KKBox songs.csv, in first-seen order."""
+    names = read_table("songs", path)["artist_name"].drop_nulls()
+    names = names.filter(names.str.strip_chars() != "").unique(maintain_order=True).to_list()
+    if not names:
+        raise InputDataError(path, "no artist names", column="artist_name")
+    return names
+
+
+def read_mbid_genders(path) -> dict[str, str]:
+    """A JSON object MBID -> MusicBrainz gender name.
+
+    Keys are stripped and lower-cased: the published LFM-360K file has keys with a trailing space,
+    some of them repeating a key without it (with the same gender; a conflict is an error).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError(path, "file not found")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputDataError(path, f"not valid JSON ({err})") from None
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise InputDataError(path, "expected one JSON object mapping MBID to a gender string")
+    genders: dict[str, str] = {}
+    for key, gender in raw.items():
+        mbid = key.strip().lower()
+        if genders.setdefault(mbid, gender) != gender:
+            raise InputDataError(path, f"MBID {mbid} is listed twice with different genders")
+    return genders
+
+
+def read_name_mbids(path) -> dict[str, str]:
+    """``artist_name -> mbid`` from any CSV with those two columns (e.g. an earlier artist_demographics.csv)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError(path, "file not found")
+    try:
+        table = _read_text_csv(path)
+    except pl.exceptions.PolarsError as err:
+        raise InputDataError(path, f"not a readable CSV file ({str(err).strip().splitlines()[0]})") from None
+    for column in ("artist_name", "mbid"):
+        if column not in table.columns:
+            raise InputDataError(path, f"missing column; found {table.columns}", column=column)
+    return dict(zip(table["artist_name"].to_list(), table["mbid"].str.strip_chars().str.to_lowercase().to_list()))
+
+
+def mbid_table(names: list[str], name_mbids: dict[str, str], mbid_genders: dict[str, str]) -> pl.DataFrame:
+    """Offline: names -> MBIDs (user mapping) -> gender (MBID table).
+
+    A name whose MBID is in the gender table gets that gender with status 'mbid_table' and type
+    'person' (the published tables list persons only); any other name gets 'unknown' and status
+    'not_found'. A multi-artist credit needs its own row in the name mapping; its MBID field may list
+    several MBIDs separated by '|' (as this module writes them), and then gets their combined gender.
+    """
+    rows = []
+    for name in names:
+        mbids = [m for m in name_mbids.get(name, "").split("|") if m]
+        genders = [gender_from_musicbrainz(mbid_genders[m]) if m in mbid_genders else "unknown" for m in mbids]
+        hit = bool(mbids) and all(m in mbid_genders for m in mbids)
+        rows.append(
+            {
+                "artist_name": name,
+                "mbid": "|".join(mbids),
+                "gender": combined_gender(genders) if hit else "unknown",
+                "type": ("person" if len(mbids) == 1 else "group") if hit else "unknown",
+                "country": "",
+                "score": None,
+                "status": "mbid_table" if hit else "not_found",
+            }
+        )
+    found = sum(r["status"] == "mbid_table" for r in rows)
+    log.info("MBID table: %d of %d names have a gender", found, len(rows))
+    return pl.DataFrame(rows, schema=empty_table().schema)
+
+
+def write_table(table: pl.DataFrame, path) -> None:
+    """Write the table (contract column order) atomically; log the gender and status counts."""
+    table = check_table(table, path).with_columns(pl.col("mbid", "country").replace("", None))
+    write_csv(table, path)
+    for column in ("status", "gender", "type"):
+        counts = table[column].value_counts(sort=True)
+        log.info("%s: %s", column, ", ".join(f"{v}={n}" for v, n in counts.iter_rows()))
