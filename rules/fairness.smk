@@ -1,0 +1,125 @@
+# Fairness of the KKBox models: per-group quality (fairlearn), provider exposure in top-K lists, rank of
+# the first female artist, aggregated over seeds, and the self-contained report results/fairness_report.html.
+
+FAIRNESS_DIR = "results/fairness/kkbox"
+FAIRNESS_SEED_TABLES = [
+    "group_metrics",
+    "disparities",
+    "exposure",
+    "first_rank_distribution",
+    "first_rank_summary",
+    "artist_exposure",
+]
+FAIRNESS_TABLES = FAIRNESS_SEED_TABLES + [f"{t}_by_seed" for t in FAIRNESS_SEED_TABLES]
+FAIRNESS_SETTINGS = config["fairness"]
+FAIRNESS_DATA_SOURCE = (
+    f"KKBox demo data ({config['kkbox']['demo']['size']}, generator seed {config['kkbox']['demo']['seed']})"
+    if config["kkbox"]["data"] == "demo"
+    else f"KKBox files in {config['kkbox']['data']}"
+)
+
+
+rule fairness:
+    input:
+        "results/fairness_report.html",
+
+
+rule fairness_kkbox_groups:
+    input:
+        valid="results/kkbox/features/valid.parquet",
+        train="results/kkbox/features/train.parquet",
+        demographics="results/kkbox/artist_demographics.csv",
+    output:
+        user_groups=f"{FAIRNESS_DIR}/groups/users.parquet",
+        item_groups=f"{FAIRNESS_DIR}/groups/items.parquet",
+        baselines=f"{FAIRNESS_DIR}/groups/baselines.parquet",
+    log:
+        "results/logs/fairness/kkbox/groups.log",
+    conda:
+        "../envs/fairness.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        **FAIRNESS_SETTINGS,
+    script:
+        "../workflow_scripts/fairness_kkbox_groups.py"
+
+
+rule fairness_kkbox_seed:
+    input:
+        predictions="results/kkbox/predictions/{model}/seed{seed}.csv",
+        user_groups=rules.fairness_kkbox_groups.output.user_groups,
+        item_groups=rules.fairness_kkbox_groups.output.item_groups,
+    output:
+        **{
+            name: f"{FAIRNESS_DIR}/{{model}}/seed{{seed}}/{name}.parquet"
+            for name in FAIRNESS_SEED_TABLES
+        },
+    log:
+        "results/logs/fairness/kkbox/{model}/seed{seed}.log",
+    wildcard_constraints:
+        model="|".join(KKBOX_MODELS),
+    conda:
+        "../envs/fairness.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        **FAIRNESS_SETTINGS,
+    script:
+        "../workflow_scripts/fairness_kkbox_seed.py"
+
+
+rule fairness_kkbox_tables:
+    input:
+        **{
+            name: expand(
+                f"{FAIRNESS_DIR}/{{model}}/seed{{seed}}/{name}.parquet",
+                model=KKBOX_MODELS,
+                seed=SEEDS,
+            )
+            for name in FAIRNESS_SEED_TABLES
+        },
+        baselines=rules.fairness_kkbox_groups.output.baselines,
+    output:
+        **{name: f"{FAIRNESS_DIR}/{name}.parquet" for name in FAIRNESS_TABLES},
+        **{f"{name}_csv": f"{FAIRNESS_DIR}/{name}.csv" for name in FAIRNESS_TABLES},
+        tables=f"{FAIRNESS_DIR}/tables.json",
+    log:
+        "results/logs/fairness/kkbox/tables.log",
+    conda:
+        "../envs/fairness.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        **FAIRNESS_SETTINGS,
+    script:
+        "../workflow_scripts/fairness_kkbox_tables.py"
+
+
+rule fairness_report:
+    input:
+        **{name: f"{FAIRNESS_DIR}/{name}.parquet" for name in FAIRNESS_SEED_TABLES},
+        tables=rules.fairness_kkbox_tables.output.tables,
+    output:
+        "results/fairness_report.html",
+    log:
+        "results/logs/fairness/report.log",
+    conda:
+        "../envs/fairness.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        data_source=FAIRNESS_DATA_SOURCE,
+        demographics=f"results/kkbox/artist_demographics.csv (source: {config['demographics']['source']})",
+        config={"seeds": SEEDS, "fairness": FAIRNESS_SETTINGS, "kkbox": config["kkbox"]},
+        table_files=[f"{FAIRNESS_DIR}/{name}.csv" for name in FAIRNESS_TABLES],
+    script:
+        "../workflow_scripts/fairness_report.py"

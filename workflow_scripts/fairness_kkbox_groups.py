@@ -1,0 +1,15 @@
+"""Rule fairness_kkbox_groups: user groups, song -> artist gender, and the exposure baselines."""
+
+from musicrec.fairness.kkbox import FairnessSettings, prepare_groups
+from musicrec.io import write_parquet
+from musicrec.scripting import run_script, typed_params
+
+
+def main(smk):
+    settings = typed_params(FairnessSettings, smk.params)
+    tables = prepare_groups(smk.input.valid, smk.input.train, smk.input.demographics, settings)
+    for name, table in tables.items():
+        write_parquet(table, smk.output[name])
+
+
+run_script(main, snakemake)  # noqa: F821

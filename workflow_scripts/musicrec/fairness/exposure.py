@@ -1,0 +1,190 @@
+"""Provider exposure in top-K lists, over generic tables so that every ranking stage can use them.
+
+Tables:
+* scored candidates / ranked lists: ``user, item, score`` (+ ``rank``, 1 = best);
+* item groups: ``item, group`` (e.g. song -> artist gender); items absent from it are "unknown".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from scipy.special import gammaln
+
+UNKNOWN = "unknown"
+
+
+def rank_candidates(scored: pl.DataFrame) -> pl.DataFrame:
+    """Rank each user's candidates by score (1 = highest); ties go to the smaller item id.
+
+    A user-item pair scored more than once (a song played twice) keeps its highest score.
+    Returns user, item, score, rank.
+    """
+    best = scored.group_by("user", "item").agg(pl.col("score").max())
+    return best.sort(["user", "score", "item"], descending=[False, True, False]).with_columns(
+        pl.int_range(1, pl.len() + 1).over("user").alias("rank")
+    ).select("user", "item", "score", pl.col("rank").cast(pl.Int64))
+
+
+def top_k(ranked: pl.DataFrame, k: int) -> pl.DataFrame:
+    """The first ``k`` rows of each user's ranked list."""
+    return ranked.filter(pl.col("rank") <= k)
+
+
+def users_with_more_than(ranked: pl.DataFrame, k: int) -> pl.DataFrame:
+    """Only the users who have more than ``k`` candidates, so that the ranker really chooses K of them."""
+    sizes = ranked.group_by("user").agg(pl.len().alias("n"))
+    return ranked.join(sizes.filter(pl.col("n") > k).select("user"), on="user", how="semi")
+
+
+def with_groups(items: pl.DataFrame, item_groups: pl.DataFrame) -> pl.DataFrame:
+    """``items`` with a ``group`` column ("unknown" where the item has no group)."""
+    return items.join(item_groups.select("item", "group"), on="item", how="left").with_columns(
+        pl.col("group").fill_null(UNKNOWN)
+    )
+
+
+def position_weight(rank: pl.Expr) -> pl.Expr:
+    """Attention a list position gets, 1 / log2(rank + 1) (the DCG discount): rank 1 -> 1, rank 3 -> 0.5."""
+    return 1.0 / (rank.cast(pl.Float64) + 1.0).log(2)
+
+
+def exposure_shares(lists: pl.DataFrame, item_groups: pl.DataFrame) -> pl.DataFrame:
+    """Share of each group among the slots of the lists (user, item, rank).
+
+    Returns group, slots (count), slot_share (each slot counts 1) and weighted_share (each slot
+    weighted by ``position_weight``); both shares sum to 1 over groups. Every group of ``item_groups``
+    has a row, with 0 when the lists hold none of its items.
+    """
+    grouped = with_groups(lists, item_groups).with_columns(position_weight(pl.col("rank")).alias("weight"))
+    totals = grouped.group_by("group").agg(pl.len().alias("slots"), pl.col("weight").sum().alias("weight"))
+    every_group = pl.concat([item_groups.select("group"), pl.DataFrame({"group": [UNKNOWN]})]).unique()
+    return (
+        every_group.join(totals, on="group", how="left")
+        .with_columns(pl.col("slots").fill_null(0), pl.col("weight").fill_null(0.0))
+        .with_columns(
+            (pl.col("slots") / pl.col("slots").sum()).alias("slot_share"),
+            (pl.col("weight") / pl.col("weight").sum()).alias("weighted_share"),
+        )
+        .select("group", pl.col("slots").cast(pl.Int64), "slot_share", "weighted_share")
+        .sort("group")
+    )
+
+
+def group_shares(items: pl.DataFrame, item_groups: pl.DataFrame) -> pl.DataFrame:
+    """Share of each group among the rows of ``items`` (item column): a baseline for exposure.
+
+    Pass the distinct items of the catalogue for the catalogue share, or every interaction for the
+    share in listening. Returns group, n, share.
+    """
+    grouped = with_groups(items.select("item"), item_groups)
+    return (
+        grouped.group_by("group")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+        .with_columns((pl.col("n") / pl.col("n").sum()).alias("share"))
+        .sort("group")
+    )
+
+
+def item_exposure(lists: pl.DataFrame, item_groups: pl.DataFrame, item_name: pl.DataFrame) -> pl.DataFrame:
+    """Slots per provider: provider, group, slots, slot_share; ``item_name`` maps item -> provider."""
+    named = with_groups(lists, item_groups).join(item_name.select("item", "provider"), on="item", how="left")
+    return (
+        named.group_by("provider", "group")
+        .agg(pl.len().cast(pl.Int64).alias("slots"))
+        .with_columns((pl.col("slots") / pl.col("slots").sum()).alias("slot_share"))
+        .sort(["slots", "provider"], descending=[True, False], nulls_last=True)
+    )
+
+
+def first_group_rank(ranked: pl.DataFrame, item_groups: pl.DataFrame, group: str) -> pl.DataFrame:
+    """Per user: the rank of the first item of ``group`` in the user's ranked list (null when none).
+
+    Returns user, first_rank, n_candidates (list length), n_group (items of ``group`` in the list),
+    as in Ferraro, Serra and Bauer (CHIIR 2021), who report the position of the first female artist.
+    """
+    grouped = with_groups(ranked, item_groups)
+    is_group = pl.col("group") == group
+    return (
+        grouped.group_by("user")
+        .agg(
+            pl.col("rank").filter(is_group).min().alias("first_rank"),
+            pl.len().cast(pl.Int64).alias("n_candidates"),
+            is_group.sum().cast(pl.Int64).alias("n_group"),
+        )
+        .sort("user")
+    )
+
+
+def random_first_rank_probabilities(n_candidates, n_group, ranks) -> np.ndarray:
+    """P(first item of the group sits at each of ``ranks``) when the n candidates are shuffled at random.
+
+    With f items of the group among n, P(first at r) = C(n - r, f - 1) / C(n, f) for 1 <= r <= n - f + 1.
+    Returns an array (users x ranks); rows with f = 0 are all zero.
+    """
+    n = np.asarray(n_candidates, dtype=float)[:, None]
+    f = np.asarray(n_group, dtype=float)[:, None]
+    r = np.asarray(ranks, dtype=float)[None, :]
+    valid = (f >= 1) & (r >= 1) & (r <= n - f + 1)
+    safe_f = np.where(f >= 1, f, 1.0)
+    top = np.where(valid, n - r, 0.0)
+    log_p = (_log_comb(top, safe_f - 1) - _log_comb(n, safe_f))
+    return np.where(valid, np.exp(log_p), 0.0)
+
+
+def _log_comb(n, k):
+    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+
+
+def first_rank_distribution(first_ranks: pl.DataFrame, k: int) -> pl.DataFrame:
+    """Share of users whose first group item sits at rank 1..k, beyond k, or who have none.
+
+    ``first_ranks`` is ``first_group_rank``'s table. Returns bucket ("1".."k", f">{k}", "none"),
+    bucket_order, model_share (the ranker's lists) and random_share (expected share under a random
+    order of the same candidates).
+    """
+    n = first_ranks["n_candidates"].to_numpy()
+    f = first_ranks["n_group"].to_numpy()
+    users = max(first_ranks.height, 1)
+    ranks = np.arange(1, k + 1)
+    random_at = random_first_rank_probabilities(n, f, ranks).sum(axis=0) / users
+    has_group = f > 0
+    random_none = float((~has_group).sum()) / users
+    random_beyond = float(has_group.sum()) / users - float(random_at.sum())
+    first = first_ranks["first_rank"].fill_null(0).to_numpy()
+    model_at = np.array([(first == r).sum() for r in ranks]) / users
+    model_none = float((first == 0).sum()) / users
+    model_beyond = 1.0 - model_none - float(model_at.sum())
+    buckets = [str(r) for r in ranks] + [f">{k}", "none"]
+    return pl.DataFrame(
+        {
+            "bucket": buckets,
+            "bucket_order": np.arange(len(buckets), dtype=np.int64),
+            "model_share": np.concatenate([model_at, [model_beyond, model_none]]),
+            "random_share": np.concatenate([random_at, [random_beyond, random_none]]),
+        }
+    )
+
+
+def first_rank_summary(first_ranks: pl.DataFrame, k: int) -> pl.DataFrame:
+    """One row: how early the group's first item comes, for the ranker and for a random order.
+
+    users; users_with_group (at least one candidate of the group); in_top_k (share of those users
+    with a group item in their top k) and its random-order expectation random_in_top_k; mean_first_rank
+    over those users and random_mean_first_rank, the expectation (n + 1) / (f + 1) of a random order.
+    """
+    with_group = first_ranks.filter(pl.col("n_group") > 0)
+    n = with_group["n_candidates"].to_numpy().astype(float)
+    f = with_group["n_group"].to_numpy().astype(float)
+    users = with_group.height
+    random_in_top = random_first_rank_probabilities(n, f, np.arange(1, k + 1)).sum() / users if users else np.nan
+    return pl.DataFrame(
+        {
+            "users": [first_ranks.height],
+            "users_with_group": [users],
+            "in_top_k": [float((with_group["first_rank"] <= k).mean()) if users else np.nan],
+            "random_in_top_k": [float(random_in_top)],
+            "mean_first_rank": [float(with_group["first_rank"].mean()) if users else np.nan],
+            "random_mean_first_rank": [float(np.mean((n + 1) / (f + 1))) if users else np.nan],
+        }
+    )

@@ -1,0 +1,113 @@
+"""Prediction quality per group with fairlearn's MetricFrame, and the disparity between groups."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import polars as pl
+from fairlearn.metrics import (
+    MetricFrame,
+    count,
+    demographic_parity_difference,
+    equalized_odds_difference,
+    false_positive_rate,
+    selection_rate,
+    true_positive_rate,
+)
+from sklearn.metrics import accuracy_score, roc_auc_score
+
+OVERALL = "all"
+METRICS = ("auc", "accuracy", "tpr", "fpr", "selection_rate", "count")
+DISPARITIES = ("demographic_parity_difference", "equalized_odds_difference")
+
+
+def _auc(y_true, scores) -> float:
+    """ROC AUC of the scores; NaN when the group holds only one class."""
+    if np.unique(y_true).size < 2:
+        return float("nan")
+    return float(roc_auc_score(y_true, scores))
+
+
+def _at_threshold(metric, y_true, scores, threshold):
+    """``metric`` on the predictions ``scores >= threshold``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return metric(y_true, (np.asarray(scores) >= threshold).astype(int))
+
+
+def _metric_functions(threshold: float) -> dict:
+    thresholded = {
+        "accuracy": accuracy_score,
+        "tpr": true_positive_rate,
+        "fpr": false_positive_rate,
+        "selection_rate": selection_rate,
+    }
+    return {
+        "auc": _auc,
+        **{name: functools.partial(_at_threshold, fn, threshold=threshold) for name, fn in thresholded.items()},
+        "count": count,
+    }
+
+
+def group_metrics(labels, scores, groups: dict[str, np.ndarray], threshold: float,
+                  min_group_size: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per-group metrics and disparities for each grouping attribute.
+
+    Returns
+    * per group: attribute, group, metric, value; one block per attribute plus attribute "all",
+      group "all" for the whole split. Metrics: AUC (of the scores), accuracy, TPR, FPR and selection
+      rate (of ``score >= threshold``) and count (rows).
+    * disparities: attribute, metric, value, groups_compared, where demographic-parity difference is
+      the largest gap in selection rate between groups and equalized-odds difference the larger of
+      the largest TPR gap and the largest FPR gap (fairlearn's definitions), over the groups with at
+      least ``min_group_size`` rows (NaN when fewer than two such groups).
+    """
+    y = np.asarray(labels, dtype=int)
+    s = np.asarray(scores, dtype=float)
+    metrics = _metric_functions(threshold)
+    blocks = []
+    disparity_rows = []
+    for attribute, values in groups.items():
+        values = np.asarray(values, dtype=object)
+        frame = MetricFrame(metrics=metrics, y_true=y, y_pred=s, sensitive_features=_as_series(values, attribute))
+        by_group = frame.by_group
+        blocks.extend(
+            {"attribute": attribute, "group": str(group), "metric": metric, "value": float(by_group.loc[group, metric])}
+            for group in by_group.index
+            for metric in METRICS
+        )
+        disparity_rows.extend(_disparities(attribute, y, s, values, threshold, min_group_size))
+    overall = MetricFrame(metrics=metrics, y_true=y, y_pred=s, sensitive_features=np.full(y.size, OVERALL)).overall
+    blocks.extend({"attribute": OVERALL, "group": OVERALL, "metric": m, "value": float(overall[m])} for m in METRICS)
+    per_group = pl.DataFrame(blocks, schema={"attribute": pl.String, "group": pl.String, "metric": pl.String, "value": pl.Float64})
+    disparities = pl.DataFrame(
+        disparity_rows,
+        schema={"attribute": pl.String, "metric": pl.String, "value": pl.Float64, "groups_compared": pl.String},
+    )
+    return per_group, disparities
+
+
+def _as_series(values: np.ndarray, name: str):
+    """The group labels as the pandas Series MetricFrame expects (named after the attribute)."""
+    import pandas as pd
+
+    return pd.Series(values, name=name)
+
+
+def _disparities(attribute, y, s, values, threshold, min_group_size) -> list[dict]:
+    names, sizes = np.unique(values, return_counts=True)
+    kept = sorted(str(n) for n, size in zip(names, sizes) if size >= min_group_size)
+    mask = np.isin(values, kept)
+    predicted = (s[mask] >= threshold).astype(int)
+    compared = ", ".join(kept)
+    enough = len(kept) >= 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dp = demographic_parity_difference(y[mask], predicted, sensitive_features=values[mask]) if enough else np.nan
+        eo = equalized_odds_difference(y[mask], predicted, sensitive_features=values[mask]) if enough else np.nan
+    return [
+        {"attribute": attribute, "metric": "demographic_parity_difference", "value": float(dp), "groups_compared": compared},
+        {"attribute": attribute, "metric": "equalized_odds_difference", "value": float(eo), "groups_compared": compared},
+    ]

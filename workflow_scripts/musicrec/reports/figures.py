@@ -1,0 +1,97 @@
+"""Matplotlib figures of the fairness report, returned as PNG bytes."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+
+MODEL_COLOURS = ["#3b6fd8", "#e07b39", "#3a9d5d", "#9b59b6", "#c0392b", "#16a085"]
+BASELINE_COLOURS = {"catalogue": "#bbbbbb", "listening": "#888888", "candidates": "#555555"}
+METRIC_LABELS = {"auc": "AUC", "accuracy": "accuracy", "tpr": "TPR", "fpr": "FPR", "selection_rate": "selection rate"}
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _grouped_bars(ax, categories: list[str], series: list[tuple[str, list, list | None, str]]) -> None:
+    """Bars per category, one bar per series (label, heights, error bars or None, colour)."""
+    width = 0.8 / max(len(series), 1)
+    x = np.arange(len(categories))
+    for i, (label, heights, errors, colour) in enumerate(series):
+        ax.bar(x + (i - (len(series) - 1) / 2) * width, heights, width, yerr=errors, capsize=2,
+               label=label, color=colour, edgecolor="white", linewidth=0.5)
+    ax.set_xticks(x, categories)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+
+
+def exposure_vs_baselines(exposure: pl.DataFrame, models: list[str], k: int) -> bytes:
+    """Share of each artist gender in the catalogue, in listening, among candidates and in each model's top K."""
+    groups = exposure.select("group").unique().sort("group")["group"].to_list()
+    first = exposure.filter(pl.col("model") == models[0]).sort("group")
+    series = [
+        ("catalogue songs", first["catalogue_share"].to_list(), None, BASELINE_COLOURS["catalogue"]),
+        ("plays in training", first["listening_share"].to_list(), None, BASELINE_COLOURS["listening"]),
+        ("candidate songs", first["candidate_share"].to_list(), None, BASELINE_COLOURS["candidates"]),
+    ]
+    for i, model in enumerate(models):
+        rows = exposure.filter(pl.col("model") == model).sort("group")
+        series.append((f"top-{k} slots: {model}", rows["slot_share_mean"].to_list(),
+                       rows["slot_share_std"].fill_null(0.0).to_list(), MODEL_COLOURS[i % len(MODEL_COLOURS)]))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    _grouped_bars(ax, groups, series)
+    ax.set_ylabel("share")
+    ax.set_xlabel("artist gender")
+    ax.legend(fontsize=8, ncol=2)
+    return _png(fig)
+
+
+def first_rank_distribution(distribution: pl.DataFrame, models: list[str], focus: str) -> bytes:
+    """Share of users whose first ``focus`` artist sits at each rank, per model, with the random-order expectation."""
+    buckets = distribution.filter(pl.col("model") == models[0]).sort("bucket_order")
+    series = [
+        (model, rows["model_share_mean"].to_list(), rows["model_share_std"].fill_null(0.0).to_list(),
+         MODEL_COLOURS[i % len(MODEL_COLOURS)])
+        for i, model in enumerate(models)
+        for rows in [distribution.filter(pl.col("model") == model).sort("bucket_order")]
+    ]
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    _grouped_bars(ax, buckets["bucket"].to_list(), series)
+    ax.plot(np.arange(buckets.height), buckets["random_share_mean"].to_list(), "k_", markersize=18, mew=2,
+            label="random order of the same candidates")
+    ax.set_xlabel(f"rank of the first {focus} artist in the user's list")
+    ax.set_ylabel("share of users")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def group_metric_bars(metrics: pl.DataFrame, attribute: str, models: list[str], names: list[str]) -> bytes:
+    """One panel per metric: the value per group and model (mean over seeds, error bar = std over seeds)."""
+    rows = metrics.filter(pl.col("attribute") == attribute)
+    groups = rows.select("group").unique().sort("group")["group"].to_list()
+    fig, axes = plt.subplots(1, len(names), figsize=(3.1 * len(names), 3.2), sharey=False)
+    for ax, name in zip(np.atleast_1d(axes), names):
+        series = []
+        for i, model in enumerate(models):
+            values = (pl.DataFrame({"group": groups})
+                      .join(rows.filter((pl.col("model") == model) & (pl.col("metric") == name)), on="group", how="left"))
+            series.append((model, values["value_mean"].fill_null(np.nan).to_list(),
+                           values["value_std"].fill_null(0.0).to_list(), MODEL_COLOURS[i % len(MODEL_COLOURS)]))
+        _grouped_bars(ax, groups, series)
+        ax.set_title(METRIC_LABELS.get(name, name), fontsize=10)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+        if name == "auc":
+            ax.set_ylim(0.5, 1.0)
+    np.atleast_1d(axes)[0].legend(fontsize=7)
+    fig.tight_layout()
+    return _png(fig)
