@@ -10,14 +10,25 @@ configfile: "config.yaml"
 
 include: "rules/common.smk"
 include: "rules/kkbox.smk"
+include: "rules/demographics.smk"
+include: "rules/fairness.smk"
+include: "rules/lastfm.smk"
+include: "rules/lastfm_neural.smk"
+include: "rules/benchmarks.smk"
 
 
 localrules:
     all,
     kkbox,
+    kkbox_summary,
+    fairness,
+    lastfm,
+    benchmark_summary,
 
 
 rule all:
+    default_target: True
     input:
         rules.kkbox.input,
-    default_target: True
+        rules.fairness.input,
+        rules.lastfm.input,

@@ -9,25 +9,26 @@ rule kkbox:
             seed=SEEDS,
         ),
         "results/kkbox/summary.csv",
+        "results/benchmarks/summary_kkbox.csv",
 
 
 rule kkbox_demo_data:
     output:
         **{name: f"resources/kkbox/demo/{name}.csv" for name in KKBOX_TABLES},
         artist_demographics="resources/kkbox/demo/artist_demographics.csv",
-    params:
-        size=config["kkbox"]["demo"]["size"],
-        seed=config["kkbox"]["demo"]["seed"],
     log:
         "results/logs/kkbox/demo_data.log",
     benchmark:
         "results/benchmarks/kkbox/demo_data.tsv"
+    conda:
+        "../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/core.yaml"
+    params:
+        size=config["kkbox"]["demo"]["size"],
+        seed=config["kkbox"]["demo"]["seed"],
     script:
         "../workflow_scripts/kkbox_demo_data.py"
 
@@ -40,18 +41,18 @@ rule kkbox_features:
         valid="results/kkbox/features/valid.parquet",
         test="results/kkbox/features/test.parquet",
         spec="results/kkbox/features/spec.json",
-    params:
-        validation_fraction=config["kkbox"]["validation_fraction"],
     log:
         "results/logs/kkbox/features.log",
     benchmark:
         "results/benchmarks/kkbox/features.tsv"
+    conda:
+        "../envs/core.yaml"
     threads: 2
     resources:
         mem_mb=8000,
         runtime=30,
-    conda:
-        "../envs/core.yaml"
+    params:
+        validation_fraction=config["kkbox"]["validation_fraction"],
     script:
         "../workflow_scripts/kkbox_features.py"
 
@@ -63,21 +64,21 @@ rule kkbox_lgb:
         validation="results/kkbox/predictions/lgb/seed{seed}.csv",
         submission="results/kkbox/submissions/lgb/seed{seed}.csv",
         metrics="results/kkbox/metrics/lgb/seed{seed}.json",
-    params:
-        model="lgb",
-        hyperparameters=config["kkbox"]["models"]["lgb"],
     log:
         "results/logs/kkbox/lgb/seed{seed}.log",
     benchmark:
         "results/benchmarks/kkbox/lgb/seed{seed}.tsv"
+    conda:
+        "../envs/lightgbm.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        "../envs/lightgbm.yaml"
+    params:
+        model="lgb",
+        hyperparameters=config["kkbox"]["models"]["lgb"],
     script:
-        "../workflow_scripts/kkbox_train.py"
+        "../workflow_scripts/kkbox_lgb.py"
 
 
 rule kkbox_nn:
@@ -87,22 +88,22 @@ rule kkbox_nn:
         validation="results/kkbox/predictions/nn/seed{seed}.csv",
         submission="results/kkbox/submissions/nn/seed{seed}.csv",
         metrics="results/kkbox/metrics/nn/seed{seed}.json",
-    params:
-        model="nn",
-        hyperparameters=config["kkbox"]["models"]["nn"],
     log:
         "results/logs/kkbox/nn/seed{seed}.log",
     benchmark:
         "results/benchmarks/kkbox/nn/seed{seed}.tsv"
+    conda:
+        "../envs/keras.yaml"
     threads: 2
     resources:
         mem_mb=6000,
         runtime=60,
         gpu=1,
-    conda:
-        "../envs/keras.yaml"
+    params:
+        model="nn",
+        hyperparameters=config["kkbox"]["models"]["nn"],
     script:
-        "../workflow_scripts/kkbox_train.py"
+        "../workflow_scripts/kkbox_nn.py"
 
 
 rule kkbox_blend:
@@ -112,16 +113,18 @@ rule kkbox_blend:
         validation="results/kkbox/predictions/blend/seed{seed}.csv",
         submission="results/kkbox/submissions/blend/seed{seed}.csv",
         metrics="results/kkbox/metrics/blend/seed{seed}.json",
-    params:
-        weights=config["kkbox"]["blend"],
     log:
         "results/logs/kkbox/blend/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/kkbox/blend/seed{seed}.tsv"
+    conda:
+        "../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/core.yaml"
+    params:
+        weights=config["kkbox"]["blend"],
     script:
         "../workflow_scripts/kkbox_blend.py"
 
@@ -137,11 +140,13 @@ rule kkbox_summary:
         "results/kkbox/summary.csv",
     log:
         "results/logs/kkbox/summary.log",
+    benchmark:
+        "results/benchmarks/kkbox/summary.tsv"
+    conda:
+        "../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../envs/core.yaml"
     script:
         "../workflow_scripts/kkbox_summary.py"

@@ -58,10 +58,13 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 
 TINY_CONFIG = {"seeds": [0, 1], "kkbox": {"demo": {"size": "tiny"}}}
 
 
-@pytest.fixture
-def tiny_workdir(tmp_path) -> Path:
-    """A scratch copy of the workflow configured with the tiny demo data and two seeds."""
-    return make_workdir(tmp_path, TINY_CONFIG)
+@pytest.fixture(scope="session")
+def tiny_build(tmp_path_factory) -> Path:
+    """One build of the KKBox stage and the fairness report on the tiny demo data (2 seeds), shared by
+    the workflow tests that only read its outputs (training even tiny models is the slow part)."""
+    workdir = make_workdir(tmp_path_factory.mktemp("tiny_build"), TINY_CONFIG)
+    run_snakemake(workdir, "--cores", "2", "kkbox", "results/fairness_report.html")
+    return workdir
 
 
 @pytest.fixture

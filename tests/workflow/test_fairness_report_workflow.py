@@ -4,16 +4,12 @@ and the planted artist-gender popularity bias shows up as an exposure gap."""
 import polars as pl
 import pytest
 
-from conftest import TINY_CONFIG, make_workdir, run_snakemake
-
 pytestmark = pytest.mark.workflow
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    workdir = make_workdir(tmp_path_factory.mktemp("fairness"), TINY_CONFIG)
-    run_snakemake(workdir, "--cores", "2", "results/fairness_report.html")
-    return workdir
+@pytest.fixture
+def built(tiny_build):
+    return tiny_build
 
 
 def test_report_and_tables_are_built(built):

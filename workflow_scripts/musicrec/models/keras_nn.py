@@ -40,6 +40,10 @@ class KerasNNModel:
         self._mean: np.ndarray | None = None
         self._std: np.ndarray | None = None
 
+    @classmethod
+    def from_hyperparameters(cls, hyperparameters: dict, spec: FeatureSpec, seed: int, threads: int):
+        return cls(hyperparameters, spec, seed, threads)
+
     def _inputs(self, frame: pl.DataFrame) -> dict[str, np.ndarray]:
         numeric = _signed_log(frame.select(self.spec.numeric).to_numpy().astype(np.float64))
         if self._mean is None:

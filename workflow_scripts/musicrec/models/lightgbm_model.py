@@ -22,6 +22,13 @@ class LightGBMModel:
         self.threads = int(threads)
         self.booster: lgb.Booster | None = None
 
+    @classmethod
+    def from_hyperparameters(cls, hyperparameters: dict, spec: FeatureSpec, seed: int, threads: int):
+        """Config form: LightGBM parameters plus ``num_boost_round``."""
+        params = dict(hyperparameters)
+        rounds = params.pop("num_boost_round")
+        return cls(params, rounds, spec, seed, threads)
+
     @property
     def columns(self) -> list[str]:
         return self.spec.lgb_categorical + self.spec.numeric

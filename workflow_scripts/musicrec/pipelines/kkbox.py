@@ -48,21 +48,6 @@ def _split_description(spec: dict) -> str:
     return f"validation: last {fraction:.0%} of train.csv rows in time order (time-ordered, not random)"
 
 
-def build_model(run: ModelRun, spec: FeatureSpec):
-    """Instantiate the model named in ``run`` with its hyper-parameters."""
-    if run.model == "lgb":
-        from ..models.lightgbm_model import LightGBMModel
-
-        params = dict(run.hyperparameters)
-        rounds = params.pop("num_boost_round")
-        return LightGBMModel(params, rounds, spec, run.seed, run.threads)
-    if run.model == "nn":
-        from ..models.keras_nn import KerasNNModel
-
-        return KerasNNModel(run.hyperparameters, spec, run.seed, run.threads)
-    raise ValueError(f"unknown KKBox model {run.model!r}")
-
-
 def evaluation(labels: np.ndarray, scores: np.ndarray) -> dict:
     return {"auc": roc_auc(labels, scores), "log_loss": log_loss(labels, scores), "n_rows": int(labels.size),
             "positive_rate": float(np.mean(labels))}
@@ -84,15 +69,19 @@ def _write_outputs(run_info: dict, valid: pl.DataFrame, valid_scores, test: pl.D
     return metrics
 
 
-def train_and_predict(run: ModelRun, features: dict[str, str], paths: PredictionPaths) -> dict:
-    """Fit ``run.model`` on the training split, score validation and test, write the three outputs."""
+def train_and_predict(run: ModelRun, model_class, features: dict[str, str], paths: PredictionPaths) -> dict:
+    """Fit ``model_class`` on the training split, score validation and test, write the three outputs.
+
+    ``model_class`` is passed in (rather than looked up by name) so that a LightGBM job never
+    imports TensorFlow and each rule's environment needs only its own model's framework.
+    """
     seed_everything(run.seed)
     spec_json = json.loads(open(features["spec"], encoding="utf-8").read())
     spec = FeatureSpec.from_json(spec_json)
     train = pl.read_parquet(features["train"])
     valid = pl.read_parquet(features["valid"])
     test = pl.read_parquet(features["test"])
-    model = build_model(run, spec)
+    model = model_class.from_hyperparameters(run.hyperparameters, spec, run.seed, run.threads)
     started = time.perf_counter()
     model.fit(train, train["target"].to_numpy())
     train_seconds = time.perf_counter() - started
@@ -109,6 +98,18 @@ def train_and_predict(run: ModelRun, features: dict[str, str], paths: Prediction
         "predict_seconds": round(time.perf_counter() - started, 3),
     }
     return _write_outputs(run_info, valid, valid_scores, test, test_scores, paths)
+
+
+def run_model_rule(smk, model_class) -> dict:
+    """What the kkbox_lgb / kkbox_nn scripts do with their ``snakemake`` object."""
+    run = ModelRun(
+        model=smk.params.model,
+        seed=int(smk.wildcards.seed),
+        hyperparameters=dict(smk.params.hyperparameters),
+        threads=smk.threads,
+    )
+    paths = PredictionPaths(smk.output.validation, smk.output.submission, smk.output.metrics)
+    return train_and_predict(run, model_class, dict(smk.input.items()), paths)
 
 
 def blend(weights: dict[str, float], validation: dict[str, str], submissions: dict[str, str], seed: int,

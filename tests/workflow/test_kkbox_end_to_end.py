@@ -1,0 +1,134 @@
+"""A tiny end-to-end build of the KKBox stage (2 seeds), incremental rebuilds, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import make_workdir, run_snakemake
+from musicrec.datasets import kkbox_demo
+from test_dag import job_counts
+
+pytestmark = pytest.mark.workflow
+
+MODELS = ("lgb", "nn", "blend")
+
+
+@pytest.fixture
+def built_workdir(tiny_build):
+    return tiny_build
+
+
+def test_outputs_exist_and_aucs_are_sane(built_workdir):
+    for model in MODELS:
+        for seed in (0, 1):
+            metrics = json.loads((built_workdir / f"results/kkbox/metrics/{model}/seed{seed}.json").read_text())
+            assert 0.5 < metrics["metrics"]["auc"] <= 1.0, (model, seed, metrics)
+            assert "time order" in metrics["split"] or "time-ordered" in metrics["split"]
+            validation = pd.read_csv(built_workdir / f"results/kkbox/predictions/{model}/seed{seed}.csv")
+            assert list(validation.columns) == ["row_id", "msno", "song_id", "artist_name", "target", "score"]
+            submission = pd.read_csv(built_workdir / f"results/kkbox/submissions/{model}/seed{seed}.csv")
+            assert list(submission.columns) == ["id", "target"]
+            assert len(submission) == kkbox_demo.KKBoxDemoSize.named("tiny").n_test
+            assert submission["target"].between(0, 1).all()
+    for rule in ("kkbox/lgb/seed0", "kkbox/nn/seed1"):
+        assert (built_workdir / f"results/benchmarks/{rule}.tsv").exists()
+        assert "finished" in (built_workdir / f"results/logs/{rule}.log").read_text()
+    summary = pd.read_csv(built_workdir / "results/kkbox/summary.csv")
+    assert sorted(summary["model"]) == sorted(MODELS) and (summary["n_seeds"] == 2).all()
+
+
+def test_nothing_left_to_do_after_a_build(built_workdir):
+    result = run_snakemake(built_workdir, "-n", "kkbox")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_regenerating_one_seed_runs_only_that_job(built_workdir):
+    (built_workdir / "results/kkbox/predictions/lgb/seed1.csv").unlink()
+    result = run_snakemake(built_workdir, "results/kkbox/predictions/lgb/seed1.csv", "-n", "--quiet", "rules")
+    assert job_counts(result.stdout) == {"kkbox_lgb": 1}
+    run_snakemake(built_workdir, "--cores", "2", "results/kkbox/predictions/lgb/seed1.csv")
+    assert (built_workdir / "results/kkbox/predictions/lgb/seed1.csv").exists()
+
+
+def test_editing_lgb_params_reruns_only_lgb_and_downstream(built_workdir):
+    config = built_workdir / "config.yaml"
+    original = config.read_text()
+    try:
+        config.write_text(original.replace("num_leaves: 63", "num_leaves: 31"))
+        counts = job_counts(run_snakemake(built_workdir, "kkbox", "-n", "--quiet", "rules").stdout)
+    finally:
+        config.write_text(original)
+    assert counts["kkbox_lgb"] == 2 and counts["kkbox_blend"] == 2 and counts["kkbox_summary"] == 1
+    assert "kkbox_nn" not in counts and "kkbox_features" not in counts
+
+
+# ---- bad input: one clear line naming the culprit, no partial output ------------------------------
+
+
+@pytest.fixture
+def real_style_folder(tmp_path):
+    """Tiny KKBox files in a folder, as a user with the real Kaggle files would have them."""
+    folder = tmp_path / "kkbox_real"
+    folder.mkdir()
+    tables = kkbox_demo.generate(kkbox_demo.KKBoxDemoSize(60, 20, 100, 800, 100), seed=1)
+    kkbox_demo.write(tables, {name: folder / f"{name}.csv" for name in tables if name != "artist_demographics"})
+    return folder
+
+
+def run_on(tmp_path, folder, extra_config=None):
+    workdir = make_workdir(tmp_path, {"seeds": [0], "kkbox": {"data": str(folder)}, **(extra_config or {})})
+    result = run_snakemake(workdir, "--cores", "1", "results/kkbox/features/spec.json", check=False)
+    assert result.returncode != 0
+    assert not list((workdir / "results/kkbox/features").glob("*")) if (workdir / "results/kkbox/features").exists() else True
+    return result.stdout + result.stderr
+
+
+def error_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith("musicrec error")]
+    assert len(lines) == 1, output[-3000:]
+    return lines[0]
+
+
+def test_missing_file_is_named(tmp_path, real_style_folder):
+    (real_style_folder / "songs.csv").unlink()
+    output = run_on(tmp_path, real_style_folder)
+    assert "Missing input files" in output and "songs.csv" in output
+
+
+def test_missing_column_is_named(tmp_path, real_style_folder):
+    train = pd.read_csv(real_style_folder / "train.csv")
+    train.drop(columns="source_type").to_csv(real_style_folder / "train.csv", index=False)
+    line = error_line(run_on(tmp_path, real_style_folder))
+    assert "train.csv" in line and "'source_type'" in line and "missing column" in line
+
+
+def test_empty_train_is_named(tmp_path, real_style_folder):
+    header = (real_style_folder / "train.csv").read_text().splitlines()[0]
+    (real_style_folder / "train.csv").write_text(header + "\n")
+    line = error_line(run_on(tmp_path, real_style_folder))
+    assert "train.csv" in line and "no rows" in line
+
+
+def test_non_numeric_target_is_named(tmp_path, real_style_folder):
+    train = pd.read_csv(real_style_folder / "train.csv", dtype=str, keep_default_na=False)
+    train.loc[5, "target"] = "maybe"
+    train.to_csv(real_style_folder / "train.csv", index=False)
+    line = error_line(run_on(tmp_path, real_style_folder))
+    assert "train.csv" in line and "'target'" in line and "'maybe'" in line
+
+
+@pytest.mark.parametrize(
+    ("override", "culprit"),
+    [({"kkbox": {"validation_fraction": 2}}, "validation_fraction"), ({"seeds": ["x"]}, "seeds")],
+)
+def test_bad_config_value_is_named(tmp_path, override, culprit):
+    workdir = make_workdir(tmp_path, override)
+    result = run_snakemake(workdir, "-n", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    lines = [line for line in output.splitlines() if "config.yaml is invalid" in line]
+    assert len(lines) == 1 and culprit in lines[0], output[-3000:]
+    assert not (workdir / "results").exists()

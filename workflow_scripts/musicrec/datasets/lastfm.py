@@ -1,0 +1,120 @@
+"""Loader for the Last.fm HetRec 2011 2k files (real or demo), with explicit dtypes and clear errors.
+
+The real files are tab-separated with a header row; artist names and tags contain quote characters
+that are not CSV quoting, so quoting is disabled. tags.dat is Latin-1, the other files UTF-8.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import InputDataError
+
+log = logging.getLogger(__name__)
+
+TABLE_NAMES = ("user_artists", "artists", "tags", "user_taggedartists", "user_friends")
+
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "user_artists": {"userID": pl.Int64, "artistID": pl.Int64, "weight": pl.Int64},
+    "artists": {"id": pl.Int64, "name": pl.String, "url": pl.String, "pictureURL": pl.String},
+    "tags": {"tagID": pl.Int64, "tagValue": pl.String},
+    "user_taggedartists": {
+        "userID": pl.Int64, "artistID": pl.Int64, "tagID": pl.Int64,
+        "day": pl.Int64, "month": pl.Int64, "year": pl.Int64,
+    },
+    "user_friends": {"userID": pl.Int64, "friendID": pl.Int64},
+}
+ENCODINGS = {"tags": "latin-1"}
+# Columns that must hold a value in every row.
+REQUIRED_VALUES = {
+    "user_artists": ("userID", "artistID", "weight"),
+    "artists": ("id", "name"),
+    "tags": ("tagID",),
+    "user_taggedartists": ("userID", "artistID", "tagID", "day", "month", "year"),
+    "user_friends": ("userID", "friendID"),
+}
+UNIQUE_KEYS = {"user_artists": ("userID", "artistID"), "artists": ("id",), "tags": ("tagID",)}
+
+
+def read_table(path, name: str) -> pl.DataFrame:
+    """Read one HetRec .dat file into its declared schema; raise InputDataError on any problem."""
+    path = Path(path)
+    schema = SCHEMAS[name]
+    if not path.is_file():
+        raise InputDataError(path, f"file not found (expected the HetRec table {name}.dat)")
+    raw_bytes = path.read_bytes()
+    encoding = ENCODINGS.get(name, "utf-8")
+    try:
+        text = raw_bytes.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise InputDataError(path, f"not valid {encoding} text at byte {err.start}") from None
+    try:
+        raw = pl.read_csv(
+            text.encode("utf-8"), separator="\t", quote_char=None, infer_schema=False,
+            has_header=True, truncate_ragged_lines=False,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
+        raise InputDataError(path, f"not a tab-separated table with a header ({str(err).splitlines()[0]})") from None
+    missing = [c for c in schema if c not in raw.columns]
+    if missing:
+        raise InputDataError(path, f"missing column(s) {missing}; found {raw.columns}", column=missing[0])
+    if raw.height == 0:
+        raise InputDataError(path, "table is empty")
+    frame = raw.select(list(schema)).with_columns(pl.col(pl.String).str.strip_chars("\r"))
+    for column, dtype in schema.items():
+        if dtype == pl.String:
+            continue
+        cast = frame[column].cast(dtype, strict=False)
+        bad = frame[column].filter(cast.is_null() & frame[column].is_not_null() & (frame[column] != ""))
+        if bad.len():
+            raise InputDataError(path, f"non-integer values (e.g. {bad[0]!r}, {bad.len()} rows)", column=column)
+        frame = frame.with_columns(cast.alias(column))
+    for column in REQUIRED_VALUES[name]:
+        empty = frame[column].is_null() | (frame[column].cast(pl.String) == "")
+        if empty.any():
+            raise InputDataError(path, f"{int(empty.sum())} empty value(s)", column=column)
+    key = UNIQUE_KEYS.get(name)
+    if key and frame.select(key).is_duplicated().any():
+        raise InputDataError(path, f"duplicate rows for key {list(key)}", column=key[0])
+    return frame
+
+
+def load(paths: dict[str, str]) -> dict[str, pl.DataFrame]:
+    """Load all five tables, check that user_artists joins to artists, and drop tag rows that do not.
+
+    user_taggedartists.dat of the real data refers to artist ids absent from artists.dat; those rows
+    are dropped and counted in the log.
+    """
+    tables = {name: read_table(paths[name], name) for name in TABLE_NAMES}
+    known = tables["artists"]["id"]
+    unknown = tables["user_artists"].filter(~pl.col("artistID").is_in(known.implode()))
+    if unknown.height:
+        raise InputDataError(paths["user_artists"], f"{unknown.height} row(s) with artist ids absent from "
+                             f"artists.dat (e.g. {unknown['artistID'][0]})", column="artistID")
+    if (tables["user_artists"]["weight"] <= 0).any():
+        raise InputDataError(paths["user_artists"], "weights must be positive listening counts", column="weight")
+    tagged = tables["user_taggedartists"]
+    kept = tagged.filter(pl.col("artistID").is_in(known.implode()) & pl.col("tagID").is_in(tables["tags"]["tagID"].implode()))
+    log.info("user_taggedartists: dropped %d of %d rows whose artist or tag id is absent from artists.dat/tags.dat",
+             tagged.height - kept.height, tagged.height)
+    tables["user_taggedartists"] = kept
+    return tables
+
+
+def interactions(user_artists: pl.DataFrame) -> pl.DataFrame:
+    """user_artists in the workflow's column names: user_id, artist_id, weight."""
+    return user_artists.rename({"userID": "user_id", "artistID": "artist_id"})
+
+
+def first_tag_dates(user_taggedartists: pl.DataFrame) -> pl.DataFrame:
+    """Each (user_id, artist_id)'s first tagging date, as a polars Date (day granularity)."""
+    valid = user_taggedartists.filter(pl.col("year").is_between(1990, 2030) & pl.col("month").is_between(1, 12)
+                                      & pl.col("day").is_between(1, 31))
+    return (
+        valid.with_columns(pl.date(pl.col("year"), pl.col("month"), pl.col("day")).alias("tag_date"))
+        .group_by("userID", "artistID").agg(pl.col("tag_date").min().alias("first_tag_date"))
+        .rename({"userID": "user_id", "artistID": "artist_id"})
+    )

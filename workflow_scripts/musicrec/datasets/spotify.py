@@ -1,0 +1,50 @@
+"""Loader for the Spotify 30k songs table (TidyTuesday 2020-01-21, spotify_songs.csv), real or demo.
+
+The real CSV is standard comma-separated with double-quote quoting, uses the literal ``NA`` for missing
+values (5 rows lack track_name, track_artist and track_album_name), and repeats a track once per
+playlist it appears in; :func:`load` returns one row per track_id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import InputDataError
+
+AUDIO_FEATURES = (
+    "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
+    "instrumentalness", "liveness", "valence", "tempo", "duration_ms",
+)
+TEXT_COLUMNS = (
+    "track_id", "track_name", "track_artist", "track_album_id", "track_album_name",
+    "track_album_release_date", "playlist_name", "playlist_id", "playlist_genre", "playlist_subgenre",
+)
+COLUMNS = TEXT_COLUMNS[:3] + ("track_popularity",) + TEXT_COLUMNS[3:] + AUDIO_FEATURES
+
+
+def load(path) -> pl.DataFrame:
+    """Read spotify_songs.csv, type its numeric columns, and keep the first row of each track_id."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError(path, "file not found (expected spotify_songs.csv)")
+    try:
+        raw = pl.read_csv(path, infer_schema=False, null_values=["NA", ""])
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
+        raise InputDataError(path, f"not a CSV table with a header ({str(err).splitlines()[0]})") from None
+    missing = [c for c in COLUMNS if c not in raw.columns]
+    if missing:
+        raise InputDataError(path, f"missing column(s) {missing}", column=missing[0])
+    if raw.height == 0:
+        raise InputDataError(path, "table is empty")
+    if raw["track_id"].is_null().any():
+        raise InputDataError(path, f"{int(raw['track_id'].is_null().sum())} empty value(s)", column="track_id")
+    frame = raw.select(COLUMNS)
+    for column in ("track_popularity",) + AUDIO_FEATURES:
+        cast = frame[column].cast(pl.Float64, strict=False)
+        bad = frame[column].filter(cast.is_null() & frame[column].is_not_null())
+        if bad.len():
+            raise InputDataError(path, f"non-numeric values (e.g. {bad[0]!r}, {bad.len()} rows)", column=column)
+        frame = frame.with_columns(cast.alias(column))
+    return frame.unique("track_id", keep="first", maintain_order=True)

@@ -1,0 +1,91 @@
+"""Top-K ranking metrics over tidy tables.
+
+Inputs are a recommendations table with one row per (user, item) and a 1-based ``rank`` (1 = top),
+and a relevant table with one row per (user, item) the user interacted with in the evaluation split.
+Every user in the relevant table is evaluated; a user with no recommendations scores 0. Ranks must be
+unique within a user. Per-user values are averaged over evaluated users (macro average).
+
+Definitions, for a user u with relevant set R_u and top-K list L_u (rel_i = 1 if the item at rank i
+is in R_u):
+
+- HitRate@K  = 1 if |L_u ∩ R_u| > 0 else 0.
+- Precision@K = |L_u ∩ R_u| / K   (K, not |L_u|: a short list is penalised).
+- Recall@K   = |L_u ∩ R_u| / |R_u|.
+- NDCG@K     = DCG@K / IDCG@K with DCG@K = Σ_{i≤K} rel_i / log2(i + 1) and IDCG@K the DCG of an
+  ideal list holding min(K, |R_u|) relevant items at the top.
+- MAP@K      = mean over users of AP@K = Σ_{i≤K} Precision@i · rel_i / min(K, |R_u|).
+- Coverage@K = distinct items in any user's top K / catalogue size (a property of all lists together).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+METRIC_NAMES = ("hit_rate", "precision", "recall", "ndcg", "map")
+
+
+def check_ranks(recommendations: pl.DataFrame, user: str = "user", rank: str = "rank") -> None:
+    """Raise ValueError unless ranks are 1-based integers, unique within each user."""
+    if recommendations.height == 0:
+        return
+    if recommendations[rank].min() < 1:
+        raise ValueError("ranks must be 1-based (the top item has rank 1)")
+    if recommendations.select(user, rank).is_duplicated().any():
+        raise ValueError("ranks must be unique within each user")
+
+
+def per_user_at_k(recommendations: pl.DataFrame, relevant: pl.DataFrame, k: int,
+                  user: str = "user", item: str = "item", rank: str = "rank") -> pl.DataFrame:
+    """One row per user of ``relevant`` with hit_rate, precision, recall, ndcg and map (AP) at K."""
+    if k < 1:
+        raise ValueError("K must be at least 1")
+    check_ranks(recommendations, user, rank)
+    targets = relevant.select(user, item).unique()
+    n_relevant = targets.group_by(user).len("n_relevant")
+    hits = (
+        recommendations.filter(pl.col(rank) <= k).select(user, item, rank)
+        .join(targets, on=[user, item], how="semi")
+        .sort(user, rank)
+        .with_columns(pl.int_range(1, pl.len() + 1).over(user).alias("hits_so_far"))
+        .group_by(user).agg(
+            pl.len().alias("hits"),
+            (1.0 / (pl.col(rank) + 1).log(2)).sum().alias("dcg"),
+            (pl.col("hits_so_far") / pl.col(rank)).sum().alias("sum_precision"))
+    )
+    prefix = pl.Series(np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))]))
+    return (
+        n_relevant.join(hits, on=user, how="left")
+        .with_columns(pl.col("hits").fill_null(0), pl.col("dcg", "sum_precision").fill_null(0.0),
+                      pl.min_horizontal("n_relevant", pl.lit(k)).alias("ideal_n"))
+        .with_columns(pl.col("ideal_n").map_batches(lambda n: prefix.gather(n), return_dtype=pl.Float64).alias("idcg"))
+        .select(
+            user,
+            (pl.col("hits") > 0).cast(pl.Float64).alias("hit_rate"),
+            (pl.col("hits") / k).alias("precision"),
+            (pl.col("hits") / pl.col("n_relevant")).alias("recall"),
+            (pl.col("dcg") / pl.col("idcg")).alias("ndcg"),
+            (pl.col("sum_precision") / pl.col("ideal_n")).alias("map"),
+        )
+        .sort(user)
+    )
+
+
+def coverage_at_k(recommendations: pl.DataFrame, k: int, catalogue_size: int,
+                  item: str = "item", rank: str = "rank") -> float:
+    """Share of the catalogue that appears in at least one top-K list."""
+    if catalogue_size < 1:
+        raise ValueError("catalogue_size must be positive")
+    return recommendations.filter(pl.col(rank) <= k)[item].n_unique() / catalogue_size
+
+
+def ranking_metrics(recommendations: pl.DataFrame, relevant: pl.DataFrame, k_values, catalogue_size: int,
+                    user: str = "user", item: str = "item", rank: str = "rank") -> dict[str, float]:
+    """Mean over users of every metric at every K, plus coverage@K: keys like ``ndcg@10``."""
+    result: dict[str, float] = {}
+    for k in sorted(k_values):
+        per_user = per_user_at_k(recommendations, relevant, k, user, item, rank)
+        for name in METRIC_NAMES:
+            result[f"{name}@{k}"] = float(per_user[name].mean()) if per_user.height else float("nan")
+        result[f"coverage@{k}"] = coverage_at_k(recommendations, k, catalogue_size, item, rank)
+    return result

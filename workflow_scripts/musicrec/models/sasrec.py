@@ -1,0 +1,223 @@
+"""SASRec (Kang & McAuley, ICDM 2018): next-item prediction with causal self-attention, in torch.
+
+Each user's history is an ordered sequence of item indices (0..n_items-1). The network embeds the last
+``max_length`` items (item embedding scaled by sqrt(hidden) plus a learned position embedding, left
+padding), runs pre-LayerNorm blocks of causal multi-head self-attention and a position-wise feed-forward
+layer (residuals, dropout), and reads a user's state from the last position. Training predicts, at every
+position, the next item of the sequence with a softmax cross-entropy against ``negatives`` items drawn
+uniformly per batch and shared by all its positions (0: the whole catalogue, i.e. full softmax; a
+sampled softmax cuts the cost of a CPU epoch roughly n_items / negatives times and is still far richer
+than the original one-negative BCE); padded positions are masked out of the attention and the loss. Scores are the last state times the (shared) item embeddings;
+items already in the history are never recommended. Mixed precision on CUDA only (see torch_utils).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .. import torch_utils
+
+log = logging.getLogger(__name__)
+
+PAD = 0
+
+
+@dataclass(frozen=True)
+class SASRecParams:
+    hidden_size: int = 64
+    heads: int = 2
+    layers: int = 2
+    max_length: int = 50
+    dropout: float = 0.2
+    learning_rate: float = 0.001
+    weight_decay: float = 0.0
+    batch_size: int = 128
+    epochs: int = 20
+    negatives: int = 1024
+
+    def __post_init__(self):
+        if self.hidden_size % self.heads:
+            raise ValueError(f"hidden_size {self.hidden_size} is not divisible by heads {self.heads}")
+
+
+class CausalSelfAttentionBlock(nn.Module):
+    """Pre-LN block: x + Dropout(Attention(LN(x))), then x + Dropout(FFN(LN(x)))."""
+
+    def __init__(self, hidden: int, heads: int, dropout: float):
+        super().__init__()
+        self.heads = heads
+        self.dropout_p = dropout
+        self.attention_norm = nn.LayerNorm(hidden)
+        self.qkv = nn.Linear(hidden, 3 * hidden)
+        self.attention_out = nn.Linear(hidden, hidden)
+        self.feed_forward_norm = nn.LayerNorm(hidden)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, hidden)
+        )
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+        batch, length, hidden = x.shape
+        q, k, v = self.qkv(self.attention_norm(x)).split(hidden, dim=-1)
+        q, k, v = (t.view(batch, length, self.heads, -1).transpose(1, 2) for t in (q, k, v))
+        attended = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=allowed, dropout_p=self.dropout_p if self.training else 0.0
+        )
+        x = x + self.dropout(self.attention_out(attended.transpose(1, 2).reshape(batch, length, hidden)))
+        return x + self.dropout(self.feed_forward(self.feed_forward_norm(x)))
+
+
+class SASRecNetwork(nn.Module):
+    """Item ids are 1..n_items; 0 is padding."""
+
+    def __init__(self, n_items: int, params: SASRecParams):
+        super().__init__()
+        self.hidden = params.hidden_size
+        self.item_embedding = nn.Embedding(n_items + 1, params.hidden_size, padding_idx=PAD)
+        self.position_embedding = nn.Embedding(params.max_length, params.hidden_size)
+        self.dropout = nn.Dropout(params.dropout)
+        self.blocks = nn.ModuleList(
+            CausalSelfAttentionBlock(params.hidden_size, params.heads, params.dropout) for _ in range(params.layers)
+        )
+        self.final_norm = nn.LayerNorm(params.hidden_size)
+        nn.init.normal_(self.item_embedding.weight, std=params.hidden_size ** -0.5)
+        with torch.no_grad():
+            self.item_embedding.weight[PAD].zero_()
+
+    def forward(self, sequences: torch.Tensor) -> torch.Tensor:
+        """Hidden state at every position (batch x length x hidden); padded positions are zero vectors.
+
+        A position may attend to itself and to earlier non-padded positions only. Padded positions
+        attend to themselves alone, so no attention row is empty.
+        """
+        length = sequences.shape[1]
+        valid = sequences != PAD
+        positions = torch.arange(length, device=sequences.device)
+        x = self.item_embedding(sequences) * math.sqrt(self.hidden) + self.position_embedding(positions)
+        keep = valid.unsqueeze(-1).to(x.dtype)
+        x = self.dropout(x) * keep
+        causal = torch.ones(length, length, dtype=torch.bool, device=sequences.device).tril()
+        diagonal = torch.eye(length, dtype=torch.bool, device=sequences.device)
+        allowed = (causal & (valid.unsqueeze(1) | diagonal)).unsqueeze(1)
+        for block in self.blocks:
+            x = block(x, allowed) * keep
+        return self.final_norm(x) * keep
+
+    def item_logits(self, states: torch.Tensor) -> torch.Tensor:
+        """Scores of every real item (column j is item index j, i.e. id j + 1) for each state."""
+        return states @ self.item_embedding.weight[1:].T
+
+    def next_item_loss(self, states: torch.Tensor, targets: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """Softmax cross-entropy of each target (ids 1..n) against itself plus the shared ``candidates``.
+
+        A candidate equal to the target is masked, so with every item as candidate this is exactly the
+        full-catalogue softmax.
+        """
+        positive = (states * self.item_embedding(targets)).sum(-1, keepdim=True)
+        negative = states @ self.item_embedding(candidates).T
+        negative = negative.masked_fill(candidates.unsqueeze(0) == targets.unsqueeze(1), -torch.inf)
+        logits = torch.cat([positive, negative], dim=1).float()
+        return F.cross_entropy(logits, torch.zeros_like(targets))
+
+
+def _left_padded(sequences: list[np.ndarray], length: int, offset: int) -> torch.Tensor:
+    """Last ``length`` items of each sequence, shifted by ``offset`` (so 0 stays free for padding)."""
+    out = np.zeros((len(sequences), length), dtype=np.int64)
+    for row, seq in enumerate(sequences):
+        tail = np.asarray(seq[-length:], dtype=np.int64) + offset
+        if tail.size:
+            out[row, -tail.size:] = tail
+    return torch.from_numpy(out)
+
+
+class SASRecModel:
+    """``fit(sequences)`` on ordered item-index histories; ``recommend(sequences, k)`` returns top-k items."""
+
+    def __init__(self, n_items: int, params: SASRecParams, seed: int, threads: int = 1, device: str = "auto"):
+        self.n_items = int(n_items)
+        self.params = params
+        self.seed = int(seed)
+        self.threads = int(threads)
+        self.device = torch_utils.select_device(device)
+        self.network: SASRecNetwork | None = None
+        self.epoch_losses: list[float] = []
+
+    def _training_pairs(self, sequences: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs are the sequence without its last item, targets the sequence without its first."""
+        usable = [np.asarray(s) for s in sequences if len(s) >= 2]
+        if not usable:
+            raise ValueError("SASRec needs at least one sequence of two or more items")
+        length = self.params.max_length
+        inputs = _left_padded([s[:-1] for s in usable], length, offset=1)
+        targets = _left_padded([s[1:] for s in usable], length, offset=1)
+        return inputs, targets
+
+    def fit(self, sequences: list[np.ndarray]) -> "SASRecModel":
+        torch_utils.configure_torch(self.threads, self.device)
+        torch.manual_seed(self.seed)
+        inputs, targets = self._training_pairs(sequences)
+        self.network = SASRecNetwork(self.n_items, self.params).to(self.device)
+        optimiser = torch.optim.Adam(self.network.parameters(), lr=self.params.learning_rate,
+                                     betas=(0.9, 0.98), weight_decay=self.params.weight_decay)
+        scaler = torch_utils.grad_scaler(self.device)
+        generator = torch_utils.seeded_generator(self.seed)
+        n_rows = inputs.shape[0]
+        sampled = 0 < self.params.negatives < self.n_items
+        all_items = torch.arange(1, self.n_items + 1, device=self.device)
+        log.info("SASRec: %d training sequences, %d items, %s", n_rows, self.n_items, self.params)
+        for epoch in range(self.params.epochs):
+            self.network.train()
+            order = torch.randperm(n_rows, generator=generator)
+            total, count = 0.0, 0
+            for start in range(0, n_rows, self.params.batch_size):
+                rows = order[start:start + self.params.batch_size]
+                batch_inputs = inputs[rows].to(self.device)
+                batch_targets = targets[rows].to(self.device)
+                with torch_utils.autocast(self.device):
+                    states = self.network(batch_inputs)
+                    labelled = batch_targets != PAD
+                    candidates = (
+                        torch.randint(1, self.n_items + 1, (self.params.negatives,), generator=generator).to(self.device)
+                        if sampled else all_items
+                    )
+                    loss = self.network.next_item_loss(states[labelled], batch_targets[labelled], candidates)
+                torch_utils.optimisation_step(loss, optimiser, scaler)
+                n = int(labelled.sum())
+                total += float(loss.detach()) * n
+                count += n
+            self.epoch_losses.append(total / max(1, count))
+            log.info("SASRec epoch %d/%d: next-item cross-entropy %.4f", epoch + 1, self.params.epochs,
+                     self.epoch_losses[-1])
+        return self
+
+    @torch.no_grad()
+    def last_states(self, sequences: list[np.ndarray], batch_size: int = 512) -> torch.Tensor:
+        """State after the last item of each sequence (the user representation)."""
+        self.network.eval()
+        padded = _left_padded(sequences, self.params.max_length, offset=1)
+        states = []
+        for start in range(0, padded.shape[0], batch_size):
+            with torch_utils.autocast(self.device):
+                states.append(self.network(padded[start:start + batch_size].to(self.device))[:, -1].float())
+        return torch.cat(states)
+
+    @torch.no_grad()
+    def recommend(self, sequences: list[np.ndarray], k: int, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` item indices and scores per sequence, never an item of that sequence (full catalogue)."""
+        items, scores = [], []
+        for start in range(0, len(sequences), batch_size):
+            chunk = sequences[start:start + batch_size]
+            logits = self.network.item_logits(self.last_states(chunk, batch_size)).float()
+            for row, seq in enumerate(chunk):
+                logits[row, torch.as_tensor(np.asarray(seq, dtype=np.int64), device=logits.device)] = -torch.inf
+            top = torch.topk(logits, min(k, self.n_items), dim=1)
+            items.append(top.indices.cpu().numpy())
+            scores.append(top.values.cpu().numpy())
+        return np.concatenate(items), np.concatenate(scores)

@@ -1,0 +1,1 @@
+"""Nearest-neighbour retrieval over learned embeddings (FAISS indexes)."""
