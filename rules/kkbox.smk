@@ -94,7 +94,7 @@ rule kkbox_nn:
         "results/benchmarks/kkbox/nn/seed{seed}.tsv"
     conda:
         "../envs/keras.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=6000,
         runtime=60,

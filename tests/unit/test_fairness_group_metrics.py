@@ -75,3 +75,19 @@ def test_over_seeds_mean_std_and_nan_handling():
     assert (row["value_min"], row["value_max"], row["n_seeds"]) == (1.0, 3.0, 3)
     single = over_seeds(per_seed.head(1), ["model"], ["value"]).row(0, named=True)
     assert single["value_std"] == 0.0
+
+
+def test_disparities_equal_fairlearns_functions():
+    from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 2, 3000)
+    scores = np.clip(0.3 * labels + rng.random(3000) * 0.8, 0, 1)
+    groups = rng.choice(np.array(["a", "b", "c"], dtype=object), 3000)
+    _, disparities = group_metrics(labels, scores, {"g": groups}, threshold=0.5, min_group_size=1)
+    gaps = dict(zip(disparities["metric"], disparities["value"]))
+    predicted = (scores >= 0.5).astype(int)
+    assert gaps["demographic_parity_difference"] == pytest.approx(
+        demographic_parity_difference(labels, predicted, sensitive_features=groups))
+    assert gaps["equalized_odds_difference"] == pytest.approx(
+        equalized_odds_difference(labels, predicted, sensitive_features=groups))

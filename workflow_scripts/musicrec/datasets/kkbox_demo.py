@@ -79,7 +79,7 @@ class KKBoxDemoSize:
     def named(cls, name: str) -> "KKBoxDemoSize":
         sizes = {
             "tiny": cls(n_members=300, n_artists=120, n_songs=900, n_train=12_000, n_test=3_000),
-            "default": cls(n_members=2_500, n_artists=700, n_songs=7_000, n_train=120_000, n_test=30_000),
+            "default": cls(n_members=2_000, n_artists=600, n_songs=6_000, n_train=100_000, n_test=25_000),
         }
         if name not in sizes:
             raise ValueError(f"unknown demo size {name!r}; choose one of {sorted(sizes)}")

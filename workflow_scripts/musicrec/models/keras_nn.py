@@ -28,11 +28,11 @@ def _signed_log(x: np.ndarray) -> np.ndarray:
 class KerasNNModel:
     def __init__(self, params: dict, spec: FeatureSpec, seed: int, threads: int = 1):
         self.embedding_dim = int(params.get("embedding_dim", 16))
-        self.hidden_units = [int(u) for u in params.get("hidden_units", [256, 64])]
+        self.hidden_units = [int(u) for u in params.get("hidden_units", [128, 32])]
         self.dropout = float(params.get("dropout", 0.2))
-        self.learning_rate = float(params.get("learning_rate", 1e-3))
-        self.batch_size = int(params.get("batch_size", 1024))
-        self.epochs = int(params.get("epochs", 3))
+        self.learning_rate = float(params.get("learning_rate", 2e-3))
+        self.batch_size = int(params.get("batch_size", 4096))
+        self.epochs = int(params.get("epochs", 2))
         self.spec = spec
         self.seed = int(seed)
         self.threads = int(threads)
