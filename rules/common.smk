@@ -62,16 +62,38 @@ def demographics_settings(dataset):
     return settings
 
 
-def kkbox_demographics_inputs(wildcards):
-    """The demo table, or the songs.csv whose artist names are looked up (plus the mbid_table files)."""
-    settings = demographics_settings("kkbox")
+def dataset_demographics_settings(wildcards):
+    """demographics_settings of the {dataset} wildcard (kkbox or lastfm)."""
+    return demographics_settings(wildcards.dataset)
+
+
+def demographics_inputs(wildcards):
+    """The {dataset}'s demo table, or the file whose artist names are looked up (KKBox songs.csv,
+    Last.fm artists.dat; the input name tells the script which), plus the mbid_table files.
+    """
+    settings = demographics_settings(wildcards.dataset)
     if settings["source"] == "demo":
-        return {"demo_table": "resources/kkbox/demo/artist_demographics.csv"}
-    inputs = {"songs": kkbox_raw_inputs(wildcards)["songs"]}
+        return {
+            "demo_table": f"resources/{wildcards.dataset}/demo/artist_demographics.csv"
+        }
+    if wildcards.dataset == "kkbox":
+        inputs = {"songs": kkbox_raw_inputs(wildcards)["songs"]}
+    else:
+        inputs = {"artists": lastfm_raw_inputs(wildcards)["artists"]}
     if settings["source"] == "mbid_table":
         inputs["mbid_table"] = settings["mbid_table"]
         inputs["name_mbid_table"] = settings["name_mbid_table"]
     return inputs
+
+
+def demographics_offline(dataset):
+    """True when the dataset's artist demographics can be built without the network (demo table or
+    mbid_table); False for MusicBrainz and for a demographics config that does not fit the dataset.
+    """
+    try:
+        return demographics_settings(dataset)["source"] in ("demo", "mbid_table")
+    except WorkflowError:
+        return False
 
 
 # Last.fm HetRec + Spotify stage (rules/lastfm.smk; the neural models in rules/lastfm_neural.smk).
@@ -91,6 +113,8 @@ LASTFM_SEEDED_MODELS = ["random", "rf_ranker"] + [
     name for name in ("sasrec", "two_tower") if name in config["lastfm"]["models"]
 ]
 LASTFM_MODELS = ["random"] + LASTFM_DETERMINISTIC_MODELS + LASTFM_SEEDED_MODELS[1:]
+# Models trained on each user's ordered training artists; their metrics files state that order.
+LASTFM_SEQUENCE_MODELS = ["sasrec"]
 LASTFM_SPLIT = {
     "train": "results/lastfm/split/train.parquet",
     "test": "results/lastfm/split/test.parquet",
@@ -127,6 +151,41 @@ def lastfm_metric_files(wildcards):
         f"results/lastfm/metrics/{model}/seed{seed}.json"
         for model in LASTFM_MODELS
         for seed in lastfm_model_seeds(model)
+    ]
+
+
+def lastfm_training_report_inputs(wildcards):
+    """The training report of a sequence model (SASRec), whose training order the metrics file repeats."""
+    if wildcards.lastfm_model not in LASTFM_SEQUENCE_MODELS:
+        return {}
+    return {
+        "training_report": f"results/lastfm/training/{wildcards.lastfm_model}/seed{wildcards.seed}.json"
+    }
+
+
+def lastfm_topk_files(wildcards):
+    """Every top-K list file of the stage: each model in LASTFM_MODELS at each of its seeds."""
+    return [
+        f"results/lastfm/topk/{model}/seed{seed}.parquet"
+        for model in LASTFM_MODELS
+        for seed in lastfm_model_seeds(model)
+    ]
+
+
+def lastfm_artists_input(wildcards):
+    """artists.dat of the configured HetRec data: the catalogue of the exposure baselines."""
+    return lastfm_raw_inputs(wildcards)["artists"]
+
+
+def lastfm_fairness_targets(wildcards):
+    """The Last.fm exposure tables when the artist demographics can be had offline (demo table or
+    mbid_table); none with MusicBrainz, whose lookups need the network (build them by name then).
+    """
+    if not demographics_offline("lastfm"):
+        return []
+    return [
+        "results/fairness/lastfm/exposure.csv",
+        "results/fairness/lastfm/first_female_rank.csv",
     ]
 
 

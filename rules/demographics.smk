@@ -1,19 +1,21 @@
 # Artist demographics (gender, type, country) per dataset artist, for the provider-side fairness analysis.
 # Sources (config demographics.source): demo (the generator's table), musicbrainz (name search with a
 # resumable cache), mbid_table (offline: artist_name -> MBID CSV plus an MBID -> gender JSON).
-# Input functions: demographics_settings, kkbox_demographics_inputs in common.smk.
-# Last.fm: add a rule lastfm_artist_demographics with the names from artists.dat once that stage exists.
+# One rule for both datasets: the names come from KKBox songs.csv (artist_name) or Last.fm artists.dat.
+# Input functions: demographics_inputs, dataset_demographics_settings in common.smk.
 
 
-rule kkbox_artist_demographics:
+rule artist_demographics:
     input:
-        unpack(kkbox_demographics_inputs),
+        unpack(demographics_inputs),
     output:
-        "results/kkbox/artist_demographics.csv",
+        "results/{dataset}/artist_demographics.csv",
     log:
-        "results/logs/kkbox/artist_demographics.log",
+        "results/logs/{dataset}/artist_demographics.log",
     benchmark:
-        "results/benchmarks/kkbox/artist_demographics.tsv"
+        "results/benchmarks/{dataset}/artist_demographics.tsv"
+    wildcard_constraints:
+        dataset="kkbox|lastfm",
     conda:
         "../envs/musicbrainz.yaml"
     threads: 1
@@ -21,6 +23,6 @@ rule kkbox_artist_demographics:
         mem_mb=2000,
         runtime=config["demographics"]["runtime_minutes"],
     params:
-        settings=demographics_settings("kkbox"),
+        settings=dataset_demographics_settings,
     script:
         "../workflow_scripts/artist_demographics.py"

@@ -123,3 +123,43 @@ rule fairness_report:
         table_files=[f"{FAIRNESS_DIR}/{name}.csv" for name in FAIRNESS_TABLES],
     script:
         "../workflow_scripts/fairness_report.py"
+
+
+# Last.fm: artist-gender exposure in every model's top-K lists (one job over all models and seeds).
+rule fairness_lastfm:
+    input:
+        topk=lastfm_topk_files,
+        artists=lastfm_artists_input,
+        demographics="results/lastfm/artist_demographics.csv",
+        train=LASTFM_SPLIT["train"],
+        cold_users=LASTFM_SPLIT["cold_users"],
+    output:
+        **{
+            f"{name}{suffix}": f"results/fairness/lastfm/{name}{suffix}.parquet"
+            for name in ("exposure", "first_female_rank")
+            for suffix in ("", "_by_seed")
+        },
+        **{
+            f"{name}{suffix}_csv": f"results/fairness/lastfm/{name}{suffix}.csv"
+            for name in ("exposure", "first_female_rank")
+            for suffix in ("", "_by_seed")
+        },
+        tables="results/fairness/lastfm/tables.json",
+    log:
+        "results/logs/fairness/lastfm.log",
+    conda:
+        "../envs/fairness.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        top_k=FAIRNESS_SETTINGS["top_k"],
+        focus_group=FAIRNESS_SETTINGS["focus_group"],
+        list_length=config["lastfm"]["topk"],
+        description={
+            "data": config["lastfm"]["data"],
+            "demographics": f"results/lastfm/artist_demographics.csv (source: {config['demographics']['source']})",
+        },
+    script:
+        "../workflow_scripts/fairness_lastfm.py"

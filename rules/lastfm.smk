@@ -11,6 +11,7 @@ rule lastfm:
         "results/lastfm/summary.csv",
         "results/lastfm/comparison.png",
         "results/lastfm/spotify_similar_songs.parquet",
+        lastfm_fairness_targets,
 
 
 rule lastfm_demo_data:
@@ -231,6 +232,7 @@ rule lastfm_rf_ranker:
 
 rule lastfm_evaluate:
     input:
+        unpack(lastfm_training_report_inputs),
         **LASTFM_SPLIT,
         topk="results/lastfm/topk/{lastfm_model}/seed{seed}.parquet",
         split_summary="results/lastfm/split/summary.json",

@@ -1,4 +1,4 @@
-"""Rule kkbox_artist_demographics: artist gender/type/country from the demo table, MusicBrainz or an MBID table."""
+"""Rule artist_demographics (KKBox or Last.fm): artist gender/type/country from the demo table, MusicBrainz or an MBID table."""
 
 from musicrec.demographics.sources import build_table
 from musicrec.demographics.tables import DemographicsSettings, write_table

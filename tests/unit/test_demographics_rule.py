@@ -1,4 +1,4 @@
-"""Rule kkbox_artist_demographics end to end: demo mode, and online mode against the local server."""
+"""Rule artist_demographics (KKBox) end to end: demo mode, and online mode against the local server."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_musicbrainz_mode_against_the_local_server(tmp_path):
         workdir = make_workdir(tmp_path, config)
         run_snakemake(workdir, "--cores", "1", TARGET)
         first_run = len(server.requests)
-        run_snakemake(workdir, "--cores", "1", TARGET, "--forcerun", "kkbox_artist_demographics")
+        run_snakemake(workdir, "--cores", "1", TARGET, "--forcerun", "artist_demographics")
     rows = {r["artist_name"]: r for r in pl.read_csv(workdir / TARGET, infer_schema=False).iter_rows(named=True)}
     assert (rows["Taylor Swift"]["gender"], rows["Taylor Swift"]["status"]) == ("female", "found")
     assert (rows["張信哲 (Jeff Chang)"]["gender"], rows["張信哲 (Jeff Chang)"]["country"]) == ("male", "TW")

@@ -41,6 +41,24 @@ def test_group_shares_of_catalogue():
     assert dict(zip(shares["group"], shares["share"])) == {"female": 0.25, "male": 0.5, "mixed": 0.25}
 
 
+def test_group_shares_weighted_by_plays():
+    plays = pl.DataFrame({"item": ["a", "b", "b", "x"], "plays": [6, 1, 2, 3]})
+    shares = exposure.group_shares(plays, ITEM_GROUPS, weight="plays")
+    # female 6, male 1 + 2, unknown 3 of 12 plays
+    assert dict(zip(shares["group"], shares["n"])) == {"female": 6, "male": 3, "unknown": 3}
+    assert dict(zip(shares["group"], shares["share"])) == {"female": 0.5, "male": 0.25, "unknown": 0.25}
+
+
+def test_first_rank_in_lists_hand_computed():
+    lists = pl.DataFrame({"user": ["u", "u", "v", "v", "w", "w"], "item": ["b", "a", "a", "c", "b", "c"],
+                          "rank": [1, 2, 1, 2, 1, 2]})
+    first = exposure.first_group_rank(lists, ITEM_GROUPS, "female")
+    # u: female at 2, v: at 1, w: none -> 2 of 3 users, mean rank 1.5
+    assert exposure.first_rank_in_lists(first).row(0) == (3, 2, pytest.approx(2 / 3), 1.5)
+    none = exposure.first_group_rank(lists.filter(pl.col("user") == "w"), ITEM_GROUPS, "female")
+    assert exposure.first_rank_in_lists(none).row(0) == (1, 0, 0.0, None)
+
+
 def test_first_group_rank_and_users_with_more_than_k():
     ranked = exposure.rank_candidates(scored([
         ("u", "b", 0.9), ("u", "c", 0.8), ("u", "a", 0.1),

@@ -52,3 +52,21 @@ def test_mislabelled_file_is_rejected(tmp_path, split_files):
     topk = topk_file(tmp_path, [(1, 12, 0.9, 1)], model="other", seed=3)
     with pytest.raises(InputDataError, match="column 'model'"):
         evaluate_topk(topk, "m", 0, paths, summary, [1], str(tmp_path / "m.json"))
+
+
+def test_sequence_model_metrics_state_the_training_order(tmp_path, split_files):
+    paths, summary = split_files
+    topk = topk_file(tmp_path, [(1, 12, 0.9, 1), (2, 13, 0.5, 1)], model="sasrec")
+    report = tmp_path / "training.json"
+    order = "each user's training artists ordered by first tagging date; then by listening weight"
+    report.write_text(json.dumps({"training_order": order,
+                                  "training_rows_by_order_key": {"first_tag_date": 2, "weight": 1}}))
+    result = evaluate_topk(topk, "sasrec", 0, paths, summary, [1], str(tmp_path / "s.json"),
+                           training_report_path=str(report))
+    assert result["protocol"]["training_order"] == order
+    assert result["protocol"]["training_rows_by_order_key"] == {"first_tag_date": 2, "weight": 1}
+    plain = evaluate_topk(topk, "sasrec", 0, paths, summary, [1], str(tmp_path / "plain.json"))
+    assert "training_order" not in plain["protocol"]
+    report.write_text(json.dumps({"training_order": order}))
+    with pytest.raises(InputDataError, match="column 'training_rows_by_order_key'"):
+        evaluate_topk(topk, "sasrec", 0, paths, summary, [1], str(tmp_path / "s.json"), training_report_path=str(report))

@@ -47,6 +47,20 @@ def test_contract_files_and_metrics(built_workdir):
     assert scores["rf_ranker"] > scores["random"] and scores["popularity_users"] > scores["random"]
 
 
+def test_sequence_metrics_and_provider_exposure(built_workdir):
+    results = built_workdir / "results"
+    sasrec = json.loads((results / "lastfm/metrics/sasrec/seed0.json").read_text())
+    assert "first tagging date" in sasrec["protocol"]["training_order"]
+    assert sum(sasrec["protocol"]["training_rows_by_order_key"].values()) > 0
+    exposure = pl.read_csv(results / "fairness/lastfm/exposure.csv")
+    assert {"random", "rf_ranker", "sasrec"} <= set(exposure["model"])
+    shares = exposure.group_by("model").agg(pl.col("slot_share_mean").sum())
+    assert shares["slot_share_mean"].to_list() == pytest.approx([1.0] * shares.height)
+    tables = json.loads((results / "fairness/lastfm/tables.json").read_text())
+    assert tables["k"] == 10 and "training artists" in tables["candidates"]
+    assert pl.read_csv(results / "fairness/lastfm/first_female_rank.csv")["n_seeds"].max() == 2
+
+
 def test_bad_input_is_one_line(tmp_path):
     folder = tmp_path / "hetrec"
     folder.mkdir()

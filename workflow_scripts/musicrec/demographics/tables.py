@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..datasets.kkbox import read_table
+from ..datasets import kkbox, lastfm
 from ..errors import ConfigError, InputDataError
 from ..io import write_csv
 from .vocabulary import COLUMNS, GENDERS, STATUSES, TYPES, combined_gender, gender_from_musicbrainz
@@ -88,10 +88,19 @@ def read_demographics_csv(path) -> pl.DataFrame:
 
 def artist_names_from_songs(path) -> list[str]:
     """The distinct, non-empty ``artist_name`` values of a KKBox songs.csv, in first-seen order."""
-    names = read_table("songs", path)["artist_name"].drop_nulls()
+    return _distinct_names(kkbox.read_table("songs", path)["artist_name"], path)
+
+
+def artist_names_from_artists_dat(path) -> list[str]:
+    """The distinct, non-empty ``name`` values of a Last.fm HetRec artists.dat, in first-seen order."""
+    return _distinct_names(lastfm.read_table(path, "artists")["name"], path)
+
+
+def _distinct_names(names: pl.Series, path) -> list[str]:
+    names = names.drop_nulls()
     names = names.filter(names.str.strip_chars() != "").unique(maintain_order=True).to_list()
     if not names:
-        raise InputDataError(path, "no artist names", column="artist_name")
+        raise InputDataError(path, "no artist names", column=names.name)
     return names
 
 

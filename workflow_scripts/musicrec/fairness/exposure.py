@@ -71,16 +71,18 @@ def exposure_shares(lists: pl.DataFrame, item_groups: pl.DataFrame) -> pl.DataFr
     )
 
 
-def group_shares(items: pl.DataFrame, item_groups: pl.DataFrame) -> pl.DataFrame:
+def group_shares(items: pl.DataFrame, item_groups: pl.DataFrame, weight: str | None = None) -> pl.DataFrame:
     """Share of each group among the rows of ``items`` (item column): a baseline for exposure.
 
     Pass the distinct items of the catalogue for the catalogue share, or every interaction for the
-    share in listening. Returns group, n, share.
+    share in listening. With ``weight`` (a column of ``items``, e.g. play counts) each row counts its
+    weight instead of 1. Returns group, n (rows, or summed weight), share.
     """
-    grouped = with_groups(items.select("item"), item_groups)
+    grouped = with_groups(items.select("item", *([weight] if weight else [])), item_groups)
+    amount = pl.col(weight).sum() if weight else pl.len().cast(pl.Int64)
     return (
         grouped.group_by("group")
-        .agg(pl.len().cast(pl.Int64).alias("n"))
+        .agg(amount.alias("n"))
         .with_columns((pl.col("n") / pl.col("n").sum()).alias("share"))
         .sort("group")
     )
@@ -113,6 +115,26 @@ def first_group_rank(ranked: pl.DataFrame, item_groups: pl.DataFrame, group: str
             is_group.sum().cast(pl.Int64).alias("n_group"),
         )
         .sort("user")
+    )
+
+
+def first_rank_in_lists(first_ranks: pl.DataFrame) -> pl.DataFrame:
+    """One row on ``first_group_rank``'s table of top-K lists (first_rank null when the list has none).
+
+    users; users_with_group (lists holding an item of the group); share_with_group (their share of the
+    users); mean_first_rank over the lists that hold one (null when none does).
+    """
+    present = first_ranks["first_rank"].drop_nulls()
+    users = first_ranks.height
+    return pl.DataFrame(
+        {
+            "users": [users],
+            "users_with_group": [present.len()],
+            "share_with_group": [present.len() / users if users else None],
+            "mean_first_rank": [float(present.mean()) if present.len() else None],
+        },
+        schema={"users": pl.Int64, "users_with_group": pl.Int64, "share_with_group": pl.Float64,
+                "mean_first_rank": pl.Float64},
     )
 
 

@@ -115,8 +115,12 @@ def read_topk(path) -> pl.DataFrame:
 
 
 def evaluate_topk(topk_path: str, model: str, seed: int, split_paths: dict[str, str], split_summary_path: str,
-                  k_values: list[int], out_path: str) -> dict:
-    """Rule lastfm_evaluate: metrics of one model and seed on the warm test users, and separately on cold users."""
+                  k_values: list[int], out_path: str, training_report_path: str | None = None) -> dict:
+    """Rule lastfm_evaluate: metrics of one model and seed on the warm test users, and separately on cold users.
+
+    ``training_report_path`` (sequence models) is the model's training report: its ``training_order``
+    and ``training_rows_by_order_key`` go into the protocol, so the metrics say how the model was trained.
+    """
     topk = read_topk(topk_path)
     labels = topk.select("model", "seed").unique()
     if labels.height and labels.rows() != [(model, seed)]:
@@ -148,9 +152,20 @@ def evaluate_topk(topk_path: str, model: str, seed: int, split_paths: dict[str, 
         "cold_start_metrics": (ranking_metrics(topk, cold_relevant, k_values, catalogue)
                                if cold_relevant.height else {}),
     }
+    if training_report_path:
+        result["protocol"].update(_training_order(training_report_path))
     write_json(result, out_path)
     log.info("%s seed %s: %s", model, seed, {k: round(v, 4) for k, v in result["metrics"].items()})
     return result
+
+
+def _training_order(report_path: str) -> dict:
+    """training_order and training_rows_by_order_key of a sequence model's training report."""
+    report = json.loads(open(report_path, encoding="utf-8").read())
+    for key in ("training_order", "training_rows_by_order_key"):
+        if key not in report:
+            raise InputDataError(report_path, "missing key of a sequence model's training report", column=key)
+    return {key: report[key] for key in ("training_order", "training_rows_by_order_key")}
 
 
 def summarise(metric_files: list[str], models: list[str], out_csv: str, out_png: str) -> pl.DataFrame:
