@@ -27,10 +27,11 @@ rule kkbox_demo_data:
         mem_mb=2000,
         runtime=10,
     params:
+        dataset="kkbox",
         size=config["kkbox"]["demo"]["size"],
         seed=config["kkbox"]["demo"]["seed"],
     script:
-        "../workflow_scripts/kkbox_demo_data.py"
+        "../workflow_scripts/demo_data.py"
 
 
 rule kkbox_features:

@@ -30,10 +30,11 @@ rule lastfm_demo_data:
         mem_mb=2000,
         runtime=10,
     params:
+        dataset="lastfm",
         size=config["lastfm"]["demo"]["size"],
         seed=config["lastfm"]["demo"]["seed"],
     script:
-        "../workflow_scripts/lastfm_demo_data.py"
+        "../workflow_scripts/demo_data.py"
 
 
 rule lastfm_split:
