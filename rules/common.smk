@@ -22,11 +22,16 @@ KKBOX_TABLES = ["train", "test", "songs", "members", "song_extra_info"]
 KKBOX_MODELS = ["lgb", "nn", "blend"]
 
 
+def raw_files(dataset, tables, extension):
+    """A dataset's raw files: the generated demo files, or those in the folder named in config."""
+    source = config[dataset]["data"]
+    folder = f"resources/{dataset}/demo" if source == "demo" else source
+    return {name: str(Path(folder) / f"{name}{extension}") for name in tables}
+
+
 def kkbox_raw_inputs(wildcards):
-    """The five KKBox files: generated demo files, or the user's folder named in config."""
-    source = config["kkbox"]["data"]
-    folder = "resources/kkbox/demo" if source == "demo" else source
-    return {name: str(Path(folder) / f"{name}.csv") for name in KKBOX_TABLES}
+    """The five KKBox CSV files (Kaggle names)."""
+    return raw_files("kkbox", KKBOX_TABLES, ".csv")
 
 
 def kkbox_blend_inputs(wildcards):
@@ -123,10 +128,8 @@ LASTFM_SPLIT = {
 
 
 def lastfm_raw_inputs(wildcards):
-    """The five HetRec .dat files: generated demo files, or the folder named in config."""
-    source = config["lastfm"]["data"]
-    folder = "resources/lastfm/demo" if source == "demo" else source
-    return {name: str(Path(folder) / f"{name}.dat") for name in LASTFM_TABLES}
+    """The five HetRec .dat files."""
+    return raw_files("lastfm", LASTFM_TABLES, ".dat")
 
 
 def lastfm_friends_input(wildcards):
