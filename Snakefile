@@ -24,6 +24,9 @@ localrules:
     fairness,
     lastfm,
     benchmark_summary,
+    fairness_kkbox_tables,
+    fairness_report,
+    lastfm_summary,
 
 
 rule all:

@@ -23,7 +23,7 @@ from conftest import REPO, make_workdir, run_snakemake
 # What the cluster test builds through SLURM: one seed's KKBox sub-DAG. Extend this tuple as
 # the workflow grows (e.g. "results/fairness_report.html"); the expected SLURM jobs follow from
 # the DAG of these targets.
-SLURM_TEST_TARGETS = ("results/kkbox/predictions/blend/seed0.csv",)
+SLURM_TEST_TARGETS = ("results/kkbox/predictions/blend/seed0.csv", "results/fairness_report.html")
 # rules of those targets' DAG that must have gone through SLURM, whatever else joins the DAG
 KKBOX_CLUSTER_RULES = {"kkbox_demo_data", "kkbox_features", "kkbox_lgb", "kkbox_nn", "kkbox_blend"}
 SLURM_TEST_CONFIG = {"seeds": [0], "kkbox": {"demo": {"size": "tiny"}}}
