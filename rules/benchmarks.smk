@@ -8,6 +8,8 @@ rule benchmark_summary:
         "results/benchmarks/summary_{stage}.csv",
     log:
         "results/logs/benchmarks/summary_{stage}.log",
+    benchmark:
+        "results/benchmarks/benchmark_summary_{stage}.tsv"
     conda:
         "../envs/core.yaml"
     threads: 1

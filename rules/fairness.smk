@@ -35,6 +35,8 @@ rule fairness_kkbox_groups:
         baselines=f"{FAIRNESS_DIR}/groups/baselines.parquet",
     log:
         "results/logs/fairness/kkbox/groups.log",
+    benchmark:
+        "results/benchmarks/fairness/kkbox/groups.tsv"
     conda:
         "../envs/fairness.yaml"
     threads: 1
@@ -59,6 +61,8 @@ rule fairness_kkbox_seed:
         },
     log:
         "results/logs/fairness/kkbox/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/fairness/kkbox/{model}/seed{seed}.tsv"
     wildcard_constraints:
         model="|".join(KKBOX_MODELS),
     conda:
@@ -90,6 +94,8 @@ rule fairness_kkbox_tables:
         tables=f"{FAIRNESS_DIR}/tables.json",
     log:
         "results/logs/fairness/kkbox/tables.log",
+    benchmark:
+        "results/benchmarks/fairness/kkbox/tables.tsv"
     conda:
         "../envs/fairness.yaml"
     threads: 1
@@ -110,6 +116,8 @@ rule fairness_report:
         "results/fairness_report.html",
     log:
         "results/logs/fairness/report.log",
+    benchmark:
+        "results/benchmarks/fairness/report.tsv"
     conda:
         "../envs/fairness.yaml"
     threads: 1
@@ -147,6 +155,8 @@ rule fairness_lastfm:
         tables="results/fairness/lastfm/tables.json",
     log:
         "results/logs/fairness/lastfm.log",
+    benchmark:
+        "results/benchmarks/fairness/lastfm.tsv"
     conda:
         "../envs/fairness.yaml"
     threads: 1

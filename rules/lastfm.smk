@@ -241,6 +241,8 @@ rule lastfm_evaluate:
         "results/lastfm/metrics/{lastfm_model}/seed{seed}.json",
     log:
         "results/logs/lastfm/evaluate/{lastfm_model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/lastfm/evaluate/{lastfm_model}/seed{seed}.tsv"
     conda:
         "../envs/lastfm.yaml"
     threads: 1
@@ -261,6 +263,8 @@ rule lastfm_summary:
         figure="results/lastfm/comparison.png",
     log:
         "results/logs/lastfm/summary.log",
+    benchmark:
+        "results/benchmarks/lastfm/summary.tsv"
     conda:
         "../envs/lastfm.yaml"
     threads: 1

@@ -80,7 +80,7 @@ def rule_blocks() -> dict[str, dict[str, str]]:
         text = smk.read_text()
         for match in re.finditer(r"^rule (\w+):\n((?:[ \t]+.*\n|\n)*)", text, flags=re.M):
             body = match.group(2)
-            entry = {"file": smk}
+            entry = {"file": smk, "directives": set(re.findall(r"^    (\w+):", body, flags=re.M))}
             for key in ("conda", "script"):
                 found = re.search(rf"^\s+{key}:\s*\n\s+\"([^\"]+)\"", body, flags=re.M)
                 if found:
@@ -170,3 +170,13 @@ def test_every_rule_has_a_conda_env_listing_its_imports():
             if not listed & {p.lower() for p in (*packages, module)}:
                 problems.append(f"{name}: {env_file.name} lacks {packages[0]} (imported as {module})")
     assert not problems, "\n".join(problems)
+
+
+def test_every_job_rule_declares_log_benchmark_threads_resources_and_conda():
+    required = {"log", "benchmark", "threads", "resources", "conda", "script"}
+    missing = {
+        name: sorted(required - rule["directives"])
+        for name, rule in rule_blocks().items()
+        if "script" in rule["directives"] and required - rule["directives"]
+    }
+    assert not missing, missing
