@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputDataError
+from .validation import cast_columns, require_columns, require_values
 
 TABLE_NAMES = ("train", "test", "songs", "members", "song_extra_info")
 
@@ -77,32 +78,11 @@ def read_table(name: str, path) -> pl.DataFrame:
     except pl.exceptions.PolarsError as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputDataError(path, f"not a readable CSV file ({first_line})") from None
-    missing = [c for c in schema if c not in raw.columns]
-    if missing:
-        raise InputDataError(path, f"missing column(s) {missing}; found {raw.columns}", column=missing[0])
+    require_columns(raw, path, schema)
     if name in MUST_HAVE_ROWS and raw.height == 0:
         raise InputDataError(path, "table has a header but no rows")
-    frame = raw.select(list(schema))
-    casts = []
-    for column, dtype in schema.items():
-        if dtype == pl.String:
-            casts.append(pl.col(column))
-            continue
-        cast = pl.col(column).str.strip_chars().cast(dtype, strict=False)
-        bad = frame.filter(pl.col(column).is_not_null() & (pl.col(column).str.strip_chars() != "") & cast.is_null())
-        if bad.height:
-            example = bad[column][0]
-            raise InputDataError(
-                path, f"{bad.height} value(s) are not {dtype} (e.g. {example!r})", column=column
-            )
-        casts.append(cast)
-    frame = frame.select(casts)
-    for column in REQUIRED_VALUES[name]:
-        n_null = frame[column].null_count() + (
-            frame[column].eq("").sum() if frame.schema[column] == pl.String else 0
-        )
-        if n_null:
-            raise InputDataError(path, f"{n_null} row(s) have no value", column=column)
+    frame = cast_columns(raw.select(list(schema)), path, schema)
+    require_values(frame, path, REQUIRED_VALUES[name])
     if name == "train":
         bad_targets = frame.filter(~pl.col("target").is_in([0, 1]))
         if bad_targets.height:

@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputDataError
+from .validation import cast_columns, require_columns, require_values
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +59,12 @@ def read_table(path, name: str) -> pl.DataFrame:
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
         raise InputDataError(path, f"not a tab-separated table with a header ({str(err).splitlines()[0]})") from None
-    missing = [c for c in schema if c not in raw.columns]
-    if missing:
-        raise InputDataError(path, f"missing column(s) {missing}; found {raw.columns}", column=missing[0])
+    require_columns(raw, path, schema)
     if raw.height == 0:
         raise InputDataError(path, "table is empty")
     frame = raw.select(list(schema)).with_columns(pl.col(pl.String).str.strip_chars("\r"))
-    for column, dtype in schema.items():
-        if dtype == pl.String:
-            continue
-        cast = frame[column].cast(dtype, strict=False)
-        bad = frame[column].filter(cast.is_null() & frame[column].is_not_null() & (frame[column] != ""))
-        if bad.len():
-            raise InputDataError(path, f"non-integer values (e.g. {bad[0]!r}, {bad.len()} rows)", column=column)
-        frame = frame.with_columns(cast.alias(column))
-    for column in REQUIRED_VALUES[name]:
-        empty = frame[column].is_null() | (frame[column].cast(pl.String) == "")
-        if empty.any():
-            raise InputDataError(path, f"{int(empty.sum())} empty value(s)", column=column)
+    frame = cast_columns(frame, path, schema)
+    require_values(frame, path, REQUIRED_VALUES[name])
     key = UNIQUE_KEYS.get(name)
     if key and frame.select(key).is_duplicated().any():
         raise InputDataError(path, f"duplicate rows for key {list(key)}", column=key[0])

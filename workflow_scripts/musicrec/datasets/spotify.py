@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputDataError
+from .validation import cast_columns, require_columns, require_values
 
 AUDIO_FEATURES = (
     "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
@@ -33,18 +34,10 @@ def load(path) -> pl.DataFrame:
         raw = pl.read_csv(path, infer_schema=False, null_values=["NA", ""])
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
         raise InputDataError(path, f"not a CSV table with a header ({str(err).splitlines()[0]})") from None
-    missing = [c for c in COLUMNS if c not in raw.columns]
-    if missing:
-        raise InputDataError(path, f"missing column(s) {missing}", column=missing[0])
+    require_columns(raw, path, COLUMNS)
     if raw.height == 0:
         raise InputDataError(path, "table is empty")
-    if raw["track_id"].is_null().any():
-        raise InputDataError(path, f"{int(raw['track_id'].is_null().sum())} empty value(s)", column="track_id")
-    frame = raw.select(COLUMNS)
-    for column in ("track_popularity",) + AUDIO_FEATURES:
-        cast = frame[column].cast(pl.Float64, strict=False)
-        bad = frame[column].filter(cast.is_null() & frame[column].is_not_null())
-        if bad.len():
-            raise InputDataError(path, f"non-numeric values (e.g. {bad[0]!r}, {bad.len()} rows)", column=column)
-        frame = frame.with_columns(cast.alias(column))
+    require_values(raw, path, ["track_id"])
+    numeric = ("track_popularity",) + AUDIO_FEATURES
+    frame = cast_columns(raw.select(COLUMNS), path, {c: pl.Float64 if c in numeric else pl.String for c in COLUMNS})
     return frame.unique("track_id", keep="first", maintain_order=True)
