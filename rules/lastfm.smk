@@ -11,6 +11,7 @@ rule lastfm:
         "results/lastfm/summary.csv",
         "results/lastfm/comparison.png",
         "results/lastfm/spotify_similar_songs.parquet",
+        "results/benchmarks/summary_lastfm.csv",
         lastfm_fairness_targets,
 
 
