@@ -78,6 +78,14 @@ def real_style_folder(tmp_path):
     return folder
 
 
+def test_real_data_folder_runs_the_same_rules(tmp_path, real_style_folder):
+    workdir = make_workdir(tmp_path, {"seeds": [0], "kkbox": {"data": str(real_style_folder)}})
+    run_snakemake(workdir, "--cores", "2", "results/kkbox/predictions/lgb/seed0.csv")
+    assert not (workdir / "resources/kkbox/demo").exists(), "the demo generator must not run"
+    metrics = json.loads((workdir / "results/kkbox/metrics/lgb/seed0.json").read_text())
+    assert metrics["metrics"]["n_rows"] == 160  # last 20% of the folder's 800 train.csv rows
+
+
 def run_on(tmp_path, folder, extra_config=None):
     workdir = make_workdir(tmp_path, {"seeds": [0], "kkbox": {"data": str(folder)}, **(extra_config or {})})
     result = run_snakemake(workdir, "--cores", "1", "results/kkbox/features/spec.json", check=False)
