@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from ..datasets import kkbox, lastfm
+from ..datasets.validation import require_columns
 from ..errors import ConfigError, InputDataError
 from ..io import write_csv
 from .vocabulary import COLUMNS, GENDERS, STATUSES, TYPES, combined_gender, gender_from_musicbrainz
@@ -63,19 +64,19 @@ def check_table(table: pl.DataFrame, path) -> pl.DataFrame:
 
 
 def _read_text_csv(path) -> pl.DataFrame:
-    """Every column as text, missing values as empty strings."""
-    return pl.read_csv(path, infer_schema=False).with_columns(pl.all().fill_null(""))
-
-
-def read_demographics_csv(path) -> pl.DataFrame:
-    """Read a table in the contract's format (e.g. the demo generator's) with explicit types."""
+    """Every column as text, missing values as empty strings; a missing or unreadable file is an InputDataError."""
     path = Path(path)
     if not path.is_file():
         raise InputDataError(path, "file not found")
     try:
-        table = _read_text_csv(path)
+        return pl.read_csv(path, infer_schema=False).with_columns(pl.all().fill_null(""))
     except pl.exceptions.PolarsError as err:
         raise InputDataError(path, f"not a readable CSV file ({str(err).strip().splitlines()[0]})") from None
+
+
+def read_demographics_csv(path) -> pl.DataFrame:
+    """Read a table in the contract's format (e.g. the demo generator's) with explicit types."""
+    table = _read_text_csv(path)
     if "score" in table.columns:
         score = pl.col("score").str.strip_chars()
         cast = score.cast(pl.Float64, strict=False)
@@ -129,16 +130,8 @@ def read_mbid_genders(path) -> dict[str, str]:
 
 def read_name_mbids(path) -> dict[str, str]:
     """``artist_name -> mbid`` from any CSV with those two columns (e.g. an earlier artist_demographics.csv)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputDataError(path, "file not found")
-    try:
-        table = _read_text_csv(path)
-    except pl.exceptions.PolarsError as err:
-        raise InputDataError(path, f"not a readable CSV file ({str(err).strip().splitlines()[0]})") from None
-    for column in ("artist_name", "mbid"):
-        if column not in table.columns:
-            raise InputDataError(path, f"missing column; found {table.columns}", column=column)
+    table = _read_text_csv(path)
+    require_columns(table, path, ("artist_name", "mbid"))
     return dict(zip(table["artist_name"].to_list(), table["mbid"].str.strip_chars().str.to_lowercase().to_list()))
 
 
