@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import importlib.metadata
 import json
-import os
 import platform
 
 import polars as pl
@@ -263,4 +262,3 @@ def write_fairness_report(table_paths: dict[str, str], description_path, run_inf
     document = build_fairness_report(tables, description, run_info)
     with atomic_path(out_path) as tmp:
         tmp.write_text(document, encoding="utf-8")
-        os.chmod(tmp, 0o644)
