@@ -1,5 +1,6 @@
 """Last.fm loader, demo generator and split: real formats, bad-input messages, split invariants."""
 
+import logging
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +28,66 @@ def test_demo_files_load_in_real_format(demo_files):
     assert tables["user_artists"].columns == ["userID", "artistID", "weight"]
     assert any("'" in name for name in tables["artists"]["name"])  # quotes survive (quoting disabled)
     assert "música latina" in tables["tags"]["tagValue"].to_list()
+
+
+def log_messages(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records]
+
+
+def test_utf8_tags_dat_reads_like_the_latin1_one_and_the_log_says_which(demo_files, tmp_path, caplog):
+    latin = Path(demo_files["tags"])
+    utf8 = tmp_path / "tags.dat"
+    utf8.write_bytes(latin.read_bytes().decode("latin-1").encode("utf-8"))
+    with caplog.at_level(logging.INFO):
+        from_latin, from_utf8 = lastfm.read_table(latin, "tags"), lastfm.read_table(utf8, "tags")
+    assert from_utf8.equals(from_latin) and "música latina" in from_utf8["tagValue"].to_list()
+    first_bad = latin.read_bytes().index("ú".encode("latin-1"))
+    line = latin.read_bytes()[:first_bad].count(b"\n") + 1
+    assert log_messages(caplog) == [
+        f"{latin}: read as Latin-1 (not valid UTF-8: first invalid byte 0xFA at byte {first_bad}, line {line})",
+        f"{utf8}: read as UTF-8 (its bytes are valid UTF-8)",
+    ]
+
+
+def test_real_tags_dat_and_its_utf8_re_encoding_give_the_same_tags(shared_data, tmp_path, caplog):
+    real = shared_data / "hetrec2011-lastfm-2k" / "tags.dat"
+    utf8 = tmp_path / "tags.dat"
+    utf8.write_bytes(real.read_bytes().decode("latin-1").encode("utf-8"))
+    with caplog.at_level(logging.INFO):
+        from_real, from_utf8 = lastfm.read_table(real, "tags"), lastfm.read_table(utf8, "tags")
+    assert from_real.height == 11946 and from_utf8.equals(from_real)
+    assert "español" in from_utf8["tagValue"].to_list()
+    assert not any("ï¿½" in tag or "\ufffd" in tag for tag in from_utf8["tagValue"].to_list())
+    assert [m.split(": ", 1)[1].split(" (")[0] for m in log_messages(caplog)] == ["read as Latin-1", "read as UTF-8"]
+
+
+def test_other_dat_files_must_be_utf8(tmp_path):
+    bad = tmp_path / "artists.dat"
+    data = "id\tname\turl\tpictureURL\n1\tBjörk\tu\tp\n".encode("latin-1")
+    bad.write_bytes(data)
+    with pytest.raises(InputDataError) as err:
+        lastfm.read_table(bad, "artists")
+    assert str(err.value) == (f"{bad}: not UTF-8 text (first invalid byte 0xF6 at byte {data.index(0xF6)}, line 2); "
+                              "re-save it as UTF-8")
+
+
+def test_blank_rows_of_a_dat_file_are_dropped_and_counted(tmp_path, caplog):
+    path = tmp_path / "user_friends.dat"
+    path.write_bytes(b"userID\tfriendID\r\n2\t275\r\n\t\r\n\r\n2\t428\r\n\t\r\n")
+    with caplog.at_level(logging.INFO):
+        friends = lastfm.read_table(path, "user_friends")
+    assert friends.rows() == [(2, 275), (2, 428)]
+    assert log_messages(caplog) == [f"{path}: dropped 3 blank row(s) (every field empty)"]
+    path.write_bytes(b"userID\tfriendID\n2\t275\n\t428\n")
+    with pytest.raises(InputDataError, match="column 'userID': 1 row"):
+        lastfm.read_table(path, "user_friends")
+
+
+def test_duplicate_tag_ids_are_counted(tmp_path):
+    path = tmp_path / "tags.dat"
+    path.write_text("tagID\ttagValue\n1\trock\n2\tpop\n1\trock\n")
+    with pytest.raises(InputDataError, match=r"column 'tagID': 1 row\(s\) repeat an earlier tagID \(e.g. 1 occurs 2 times\)"):
+        lastfm.read_table(path, "tags")
 
 
 def test_demo_is_deterministic():

@@ -1,5 +1,7 @@
 """Spotify songs loader and the name normalisation + join to Last.fm artists."""
 
+import logging
+
 import polars as pl
 import pytest
 
@@ -30,6 +32,24 @@ def test_bad_numeric_column_is_named(tmp_path):
     path.write_text("track_id,track_name\nx,y\n")
     with pytest.raises(InputDataError, match="missing column"):
         spotify.load(path)
+
+
+def test_blank_rows_are_dropped_and_counted(tmp_path, caplog):
+    path = tmp_path / "spotify_songs.csv"
+    row = ["t1", "n", "a", "50", "al", "an", "2019", "p", "pid", "pop", "sub"] + ["0.5"] * 12
+    blank = "," * (len(spotify.COLUMNS) - 1)
+    path.write_text(",".join(spotify.COLUMNS) + "\n" + ",".join(row) + "\n" + (blank + "\n") * 4)
+    with caplog.at_level(logging.INFO):
+        loaded = spotify.load(path)
+    assert loaded["track_id"].to_list() == ["t1"]
+    assert [r.getMessage() for r in caplog.records] == [f"{path}: dropped 4 blank row(s) (every field empty)"]
+
+
+def test_real_songs_file_is_utf8_without_blank_rows(shared_data, caplog):
+    with caplog.at_level(logging.INFO):
+        loaded = spotify.load(shared_data / "spotify_songs" / "spotify_songs.csv")
+    assert loaded["track_id"].is_unique().all() and caplog.records == []
+    assert loaded.filter(pl.col("track_artist") == "Beyoncé").height > 0
 
 
 @pytest.mark.parametrize("raw, expected", [

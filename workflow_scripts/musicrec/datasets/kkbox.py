@@ -1,7 +1,8 @@
 """Loader for the KKBox (WSDM Cup 2018) files, real or demo, with explicit dtypes and clear errors.
 
 Every column is first read as text, then cast to its declared type; a value that does not cast is
-reported with the file, the column and an example, instead of a parser stack trace.
+reported with the file, the column and an example, instead of a parser stack trace. The files must be
+UTF-8 (the Kaggle files are); rows whose every field is empty are dropped and counted in the log.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputDataError
-from .validation import cast_columns, require_columns, require_values
+from .validation import (
+    cast_columns,
+    read_text_table,
+    require_both_classes,
+    require_columns,
+    require_unique,
+    require_values,
+)
 
 TABLE_NAMES = ("train", "test", "songs", "members", "song_extra_info")
 
@@ -61,6 +69,8 @@ REQUIRED_VALUES = {
     "members": ("msno",),
     "song_extra_info": ("song_id",),
 }
+# Keys that identify a row, per table (test.csv ids name the rows of a submission).
+UNIQUE_KEYS = {"test": ("id",)}
 # Tables whose emptiness makes the pipeline meaningless.
 MUST_HAVE_ROWS = ("train", "test", "songs", "members")
 
@@ -73,11 +83,7 @@ def read_table(name: str, path) -> pl.DataFrame:
         raise InputDataError(path, "file not found")
     if path.stat().st_size == 0:
         raise InputDataError(path, "file is empty (no header, no rows)")
-    try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", quote_char='"')
-    except pl.exceptions.PolarsError as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputDataError(path, f"not a readable CSV file ({first_line})") from None
+    raw = read_text_table(path, "a readable CSV file", quote_char='"')
     require_columns(raw, path, schema)
     if name in MUST_HAVE_ROWS and raw.height == 0:
         raise InputDataError(path, "table has a header but no rows")
@@ -89,6 +95,9 @@ def read_table(name: str, path) -> pl.DataFrame:
             raise InputDataError(
                 path, f"target must be 0 or 1, found {bad_targets['target'][0]}", column="target"
             )
+        require_both_classes(frame, path, "target")
+    if name in UNIQUE_KEYS:
+        require_unique(frame, path, UNIQUE_KEYS[name])
     return frame
 
 

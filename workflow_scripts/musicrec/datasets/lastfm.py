@@ -1,7 +1,9 @@
 """Loader for the Last.fm HetRec 2011 2k files (real or demo), with explicit dtypes and clear errors.
 
 The real files are tab-separated with a header row; artist names and tags contain quote characters
-that are not CSV quoting, so quoting is disabled. tags.dat is Latin-1, the other files UTF-8.
+that are not CSV quoting, so quoting is disabled. tags.dat of the GroupLens zip is Latin-1 and published
+re-encodings of it are UTF-8: it is read as UTF-8 when its bytes are valid UTF-8, else as Latin-1, and the
+log says which. The other files must be UTF-8. Rows whose every field is empty are dropped and counted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputDataError
-from .validation import cast_columns, require_columns, require_values
+from .validation import cast_columns, read_text_table, require_columns, require_unique, require_values
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     },
     "user_friends": {"userID": pl.Int64, "friendID": pl.Int64},
 }
-ENCODINGS = {"tags": "latin-1"}
+# The encoding a file is read with when its bytes are not valid UTF-8 (the others must be UTF-8).
+FALLBACK_ENCODINGS = {"tags": "Latin-1"}
 # Columns that must hold a value in every row.
 REQUIRED_VALUES = {
     "user_artists": ("userID", "artistID", "weight"),
@@ -46,28 +49,18 @@ def read_table(path, name: str) -> pl.DataFrame:
     schema = SCHEMAS[name]
     if not path.is_file():
         raise InputDataError(path, f"file not found (expected the HetRec table {name}.dat)")
-    raw_bytes = path.read_bytes()
-    encoding = ENCODINGS.get(name, "utf-8")
-    try:
-        text = raw_bytes.decode(encoding)
-    except UnicodeDecodeError as err:
-        raise InputDataError(path, f"not valid {encoding} text at byte {err.start}") from None
-    try:
-        raw = pl.read_csv(
-            text.encode("utf-8"), separator="\t", quote_char=None, infer_schema=False,
-            has_header=True, truncate_ragged_lines=False,
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
-        raise InputDataError(path, f"not a tab-separated table with a header ({str(err).splitlines()[0]})") from None
+    raw = read_text_table(
+        path, "a tab-separated table with a header", FALLBACK_ENCODINGS.get(name),
+        separator="\t", quote_char=None, has_header=True, truncate_ragged_lines=False,
+    )
     require_columns(raw, path, schema)
     if raw.height == 0:
         raise InputDataError(path, "table is empty")
     frame = raw.select(list(schema)).with_columns(pl.col(pl.String).str.strip_chars("\r"))
     frame = cast_columns(frame, path, schema)
     require_values(frame, path, REQUIRED_VALUES[name])
-    key = UNIQUE_KEYS.get(name)
-    if key and frame.select(key).is_duplicated().any():
-        raise InputDataError(path, f"duplicate rows for key {list(key)}", column=key[0])
+    if name in UNIQUE_KEYS:
+        require_unique(frame, path, UNIQUE_KEYS[name])
     return frame
 
 

@@ -2,7 +2,8 @@
 
 The real CSV is standard comma-separated with double-quote quoting, uses the literal ``NA`` for missing
 values (5 rows lack track_name, track_artist and track_album_name), and repeats a track once per
-playlist it appears in; :func:`load` returns one row per track_id.
+playlist it appears in; :func:`load` returns one row per track_id. The file must be UTF-8; rows whose
+every field is empty (or ``NA``) are dropped and counted in the log.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputDataError
-from .validation import cast_columns, require_columns, require_values
+from .validation import cast_columns, read_text_table, require_columns, require_values
 
 AUDIO_FEATURES = (
     "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
@@ -30,10 +31,7 @@ def load(path) -> pl.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputDataError(path, "file not found (expected spotify_songs.csv)")
-    try:
-        raw = pl.read_csv(path, infer_schema=False, null_values=["NA", ""])
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as err:
-        raise InputDataError(path, f"not a CSV table with a header ({str(err).splitlines()[0]})") from None
+    raw = read_text_table(path, "a CSV table with a header", null_values=["NA", ""])
     require_columns(raw, path, COLUMNS)
     if raw.height == 0:
         raise InputDataError(path, "table is empty")

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from ..datasets import kkbox, lastfm
-from ..datasets.validation import require_columns
+from ..datasets.validation import read_text_table, require_columns
 from ..errors import ConfigError, InputDataError
 from ..io import write_csv
 from .vocabulary import COLUMNS, GENDERS, STATUSES, TYPES, combined_gender, gender_from_musicbrainz
@@ -64,14 +64,12 @@ def check_table(table: pl.DataFrame, path) -> pl.DataFrame:
 
 
 def _read_text_csv(path) -> pl.DataFrame:
-    """Every column as text, missing values as empty strings; a missing or unreadable file is an InputDataError."""
+    """Every column as text, missing values as empty strings, blank rows dropped; a missing, non-UTF-8 or
+    unreadable file is an InputDataError."""
     path = Path(path)
     if not path.is_file():
         raise InputDataError(path, "file not found")
-    try:
-        return pl.read_csv(path, infer_schema=False).with_columns(pl.all().fill_null(""))
-    except pl.exceptions.PolarsError as err:
-        raise InputDataError(path, f"not a readable CSV file ({str(err).strip().splitlines()[0]})") from None
+    return read_text_table(path, "a readable CSV file").with_columns(pl.all().fill_null(""))
 
 
 def read_demographics_csv(path) -> pl.DataFrame:
