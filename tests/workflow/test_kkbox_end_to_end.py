@@ -86,12 +86,24 @@ def test_real_data_folder_runs_the_same_rules(tmp_path, real_style_folder):
     assert metrics["metrics"]["n_rows"] == 160  # last 20% of the folder's 800 train.csv rows
 
 
+def real_data_workdir(tmp_path, folder, extra_config=None):
+    return make_workdir(tmp_path, {"seeds": [0], "kkbox": {"data": str(folder)}, **(extra_config or {})})
+
+
 def run_on(tmp_path, folder, extra_config=None):
-    workdir = make_workdir(tmp_path, {"seeds": [0], "kkbox": {"data": str(folder)}, **(extra_config or {})})
+    """Build the feature step on ``folder``; it must fail and leave no output (not even a temporary file)."""
+    workdir = real_data_workdir(tmp_path, folder, extra_config)
     result = run_snakemake(workdir, "--cores", "1", "results/kkbox/features/spec.json", check=False)
     assert result.returncode != 0
-    assert not list((workdir / "results/kkbox/features").glob("*")) if (workdir / "results/kkbox/features").exists() else True
+    assert written_results(workdir) == []
     return result.stdout + result.stderr
+
+
+def written_results(workdir) -> list[str]:
+    """Every file under results/ other than the logs and benchmark records, hidden ones included."""
+    results = workdir / "results"
+    files = (p.relative_to(results) for p in results.rglob("*") if p.is_file())
+    return sorted(str(f) for f in files if f.parts[0] not in ("logs", "benchmarks"))
 
 
 def error_line(output: str) -> str:
@@ -126,6 +138,60 @@ def test_non_numeric_target_is_named(tmp_path, real_style_folder):
     train.to_csv(real_style_folder / "train.csv", index=False)
     line = error_line(run_on(tmp_path, real_style_folder))
     assert "train.csv" in line and "'target'" in line and "'maybe'" in line
+
+
+def rewrite_csv(path, edit) -> None:
+    """Apply ``edit`` to the CSV at ``path`` read as text (empty fields stay empty) and write it back."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(frame).to_csv(path, index=False)
+
+
+def test_blank_trailing_rows_are_dropped_and_counted(tmp_path, real_style_folder):
+    with open(real_style_folder / "test.csv", "a") as handle:
+        handle.write(",,,,,\n" * 35_000)
+    with open(real_style_folder / "songs.csv", "a") as handle:
+        handle.write(",,,,,,\n" * 3)
+    workdir = real_data_workdir(tmp_path, real_style_folder)
+    run_snakemake(workdir, "--cores", "1", "results/kkbox/features/spec.json")
+    log = (workdir / "results/logs/kkbox/features.log").read_text()
+    for name, count in (("test.csv", 35_000), ("songs.csv", 3)):
+        assert f"{real_style_folder / name}: dropped {count} blank row(s) (every field empty)" in log
+    assert "train.csv: dropped" not in log
+    assert pd.read_parquet(workdir / "results/kkbox/features/test.parquet").shape[0] == 100
+
+
+def test_utf16_members_is_named(tmp_path, real_style_folder):
+    members = real_style_folder / "members.csv"
+    members.write_bytes(members.read_text(encoding="utf-8").encode("utf-16"))
+    line = error_line(run_on(tmp_path, real_style_folder))
+    assert line == (f"musicrec error in rule kkbox_features: {members}: not UTF-8 text: it looks like UTF-16 LE "
+                    "(byte-order mark FF FE); re-save it as UTF-8")
+
+
+def test_duplicate_test_ids_are_named(tmp_path, real_style_folder):
+    rewrite_csv(real_style_folder / "test.csv", lambda test: pd.concat([test, test.iloc[[7, 9]]]))
+    line = error_line(run_on(tmp_path, real_style_folder))
+    test_csv = real_style_folder / "test.csv"
+    duplicate = pd.read_csv(test_csv)["id"].iloc[7]
+    assert line == (f"musicrec error in rule kkbox_features: {test_csv}: column 'id': 2 row(s) repeat an earlier id "
+                    f"(e.g. {duplicate} occurs 2 times); each id must occur once")
+
+
+def test_nul_bytes_in_train_are_named(tmp_path, real_style_folder):
+    train = real_style_folder / "train.csv"
+    data = train.read_bytes()
+    offset = data.index(b"\n", data.index(b"\n") + 1) - 3  # just before the end of the first data row
+    train.write_bytes(data[:offset] + b"\0\0" + data[offset:])
+    line = error_line(run_on(tmp_path, real_style_folder))
+    assert line == (f"musicrec error in rule kkbox_features: {train}: contains NUL bytes (first at byte {offset}, "
+                    "line 2): not a text CSV")
+
+
+def test_single_target_class_is_named(tmp_path, real_style_folder):
+    rewrite_csv(real_style_folder / "train.csv", lambda train: train.assign(target="1"))
+    line = error_line(run_on(tmp_path, real_style_folder))
+    assert line == (f"musicrec error in rule kkbox_features: {real_style_folder / 'train.csv'}: column 'target': "
+                    "every row has target 1, so AUC is undefined (it needs rows of both classes, 0 and 1)")
 
 
 @pytest.mark.parametrize(
