@@ -97,7 +97,7 @@ def _reject_utf16_or_utf32(path: Path, head: bytes) -> None:
 
 
 def _bomless_utf16(head: bytes) -> str | None:
-    """"UTF-16 LE" / "UTF-16 BE" when ``head`` has the NUL pattern of UTF-16 text, else None."""
+    """The name of the UTF-16 byte order whose NUL pattern ``head`` has ("UTF-16 LE" or "UTF-16 BE"), or None."""
     pairs = len(head) // 2
     if pairs == 0:
         return None
@@ -134,7 +134,7 @@ def _scan_bytes(handle) -> tuple[int | None, int | None]:
 
 
 def _location(path: Path, offset: int) -> str:
-    """"byte <offset>, line <n>" for a byte offset of ``path`` (lines counted by LF)."""
+    """The text "byte <offset>, line <n>" for a byte offset of ``path`` (lines counted by LF)."""
     newlines = 0
     with path.open("rb") as handle:
         while (remaining := offset - handle.tell()) > 0:
