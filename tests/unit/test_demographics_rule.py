@@ -97,8 +97,9 @@ def test_mbid_table_source_needs_both_tables(tmp_path):
         result.stdout + result.stderr)
 
 
-@pytest.mark.parametrize("hostname", [closed_port_host(), "musicbrainz.invalid"], ids=["closed port", "unresolvable"])
-def test_unreachable_musicbrainz_stops_at_the_first_artist(hostname, tmp_path):
+@pytest.mark.parametrize("unreachable", ["closed port", "unresolvable name"])
+def test_unreachable_musicbrainz_stops_at_the_first_artist(unreachable, tmp_path):
+    hostname = closed_port_host() if unreachable == "closed port" else "musicbrainz.invalid"
     config = {
         "kkbox": {"data": str(real_songs(tmp_path))},
         "demographics": {"source": "musicbrainz", "hostname": hostname, "use_https": False},  # default retries
@@ -106,8 +107,8 @@ def test_unreachable_musicbrainz_stops_at_the_first_artist(hostname, tmp_path):
     workdir = make_workdir(tmp_path, config)
     result = run_snakemake(workdir, "--cores", "1", TARGET, check=False, timeout=300)
     assert result.returncode != 0
-    expected = f"musicrec error in rule artist_demographics: MusicBrainz at http://{hostname} cannot be reached ("
-    line = next(line for line in result.stderr.splitlines() if line.startswith(expected))
+    start = f"musicrec error in rule artist_demographics: MusicBrainz at http://{hostname} cannot be reached ("
+    line = next(line for line in result.stderr.splitlines() if line.startswith(start))
     assert "): stopped at artist 1 of 4, without retrying. Offline, use demographics.source: name_table" in line
     assert "(the cache resources/musicbrainz/cache.jsonl keeps every answer so far, 0 queries)" in line
     log = (workdir / LOG).read_text(encoding="utf-8")
@@ -120,18 +121,22 @@ def test_name_table_mode_needs_no_network(tmp_path):
     name_genders = tmp_path / "name_gender.csv"
     name_genders.write_text("artist_name,gender\nTaylor Swift,female\nEd Sheeran,male\nJeff Chang,male\n")
     config = {"kkbox": {"data": str(real_songs(tmp_path))},
-              "demographics": {"source": "name_table", "name_table": str(name_genders), "hostname": "musicbrainz.invalid"}}
+              "demographics": {"source": "name_table", "name_table": str(name_genders),
+                               "hostname": "musicbrainz.invalid"}}
     workdir = make_workdir(tmp_path, config)
     run_snakemake(workdir, "--cores", "1", TARGET)
     rows = {r["artist_name"]: r for r in pl.read_csv(workdir / TARGET, infer_schema=False).iter_rows(named=True)}
-    assert (rows["Taylor Swift| Ed Sheeran"]["gender"], rows["Taylor Swift| Ed Sheeran"]["status"]) == ("mixed", "name_table")
+    duet = rows["Taylor Swift| Ed Sheeran"]
+    assert (duet["gender"], duet["type"], duet["status"]) == ("mixed", "group", "name_table")
     assert rows["張信哲 (Jeff Chang)"]["gender"] == "male"
     assert (rows["Nobody Here"]["gender"], rows["Nobody Here"]["status"]) == ("unknown", "not_found")
-    assert "name table: 3 of 4 names found, 3 of them with a known gender" in (workdir / LOG).read_text(encoding="utf-8")
+    log = (workdir / LOG).read_text(encoding="utf-8")
+    assert "name table: 3 of 4 names found, 3 of them with a known gender" in log
 
 
 def test_name_table_source_needs_its_table(tmp_path):
-    workdir = make_workdir(tmp_path, {"kkbox": {"data": "resources/kkbox/real"}, "demographics": {"source": "name_table"}})
+    config = {"kkbox": {"data": "resources/kkbox/real"}, "demographics": {"source": "name_table"}}
+    workdir = make_workdir(tmp_path, config)
     result = run_snakemake(workdir, "-n", TARGET, check=False)
     assert result.returncode != 0
     assert "demographics.source name_table needs demographics.name_table" in result.stdout + result.stderr

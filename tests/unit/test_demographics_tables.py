@@ -152,7 +152,8 @@ def test_build_table_reads_the_name_table(demo_files, tmp_path):
     names = artist_names_from_songs(demo_files["songs"])
     path = tmp_path / "name_gender.csv"
     pl.DataFrame({"artist_name": names[:2], "gender": ["female", "male"]}).write_csv(path)
-    table = build_table(DemographicsSettings(source="name_table"), {"songs": demo_files["songs"], "name_table": str(path)})
+    table = build_table(DemographicsSettings(source="name_table"),
+                        {"songs": demo_files["songs"], "name_table": str(path)})
     assert table["artist_name"].to_list() == names
     assert table["gender"].to_list()[:2] == ["female", "male"]
     assert set(table["status"][2:]) == {"not_found"}

@@ -1,4 +1,5 @@
-"""The artist demographics table: settings, reading and checking tables, the offline sources (MBID table, name table)."""
+"""The artist demographics table: settings, reading and checking tables, and the offline sources
+(MBID table, name table)."""
 
 from __future__ import annotations
 

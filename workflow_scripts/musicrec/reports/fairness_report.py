@@ -180,8 +180,8 @@ def _quality_findings(tables, models, description, large) -> list[str]:
 def _coverage_section(tables, description, run_info) -> Section:
     covered = tables["coverage"]
     warning = coverage.coverage_warning(covered, description["settings"]["min_coverage"])
-    rows = [[r["measure"], r["definition"], f"{r['known']:,}", f"{r['total']:,}", coverage.percent_text(r["share_known"]),
-             *(f"{r[column]:,}" for column in coverage.GENDER_COLUMNS.values())]
+    rows = [[r["measure"], r["definition"], f"{r['known']:,}", f"{r['total']:,}",
+             coverage.percent_text(r["share_known"]), *(f"{r[column]:,}" for column in coverage.GENDER_COLUMNS.values())]
             for r in covered.iter_rows(named=True)]
     body = ((paragraph(warning, "warning") if warning else "")
             + paragraph(f"{coverage.coverage_sentence(covered)} Anything without a known gender counts as \"unknown\" "
