@@ -56,13 +56,17 @@ def demographics_settings(dataset):
     if settings["source"] == "demo" and not demo_data:
         raise WorkflowError(
             f"demographics.source is demo but {dataset}.data is {config[dataset]['data']!r}: "
-            "the demo table only describes the demo artists (use musicbrainz or mbid_table)"
+            "the demo table only describes the demo artists (use musicbrainz, mbid_table or name_table)"
         )
     if settings["source"] == "mbid_table" and not (
         settings["mbid_table"] and settings["name_mbid_table"]
     ):
         raise WorkflowError(
             "demographics.source mbid_table needs demographics.mbid_table and name_mbid_table"
+        )
+    if settings["source"] == "name_table" and not settings["name_table"]:
+        raise WorkflowError(
+            "demographics.source name_table needs demographics.name_table"
         )
     return settings
 
@@ -74,7 +78,7 @@ def dataset_demographics_settings(wildcards):
 
 def demographics_inputs(wildcards):
     """The {dataset}'s demo table, or the file whose artist names are looked up (KKBox songs.csv,
-    Last.fm artists.dat; the input name tells the script which), plus the mbid_table files.
+    Last.fm artists.dat; the input name tells the script which), plus the mbid_table or name_table files.
     """
     settings = demographics_settings(wildcards.dataset)
     if settings["source"] == "demo":
@@ -88,15 +92,22 @@ def demographics_inputs(wildcards):
     if settings["source"] == "mbid_table":
         inputs["mbid_table"] = settings["mbid_table"]
         inputs["name_mbid_table"] = settings["name_mbid_table"]
+    if settings["source"] == "name_table":
+        inputs["name_table"] = settings["name_table"]
     return inputs
 
 
 def demographics_offline(dataset):
-    """True when the dataset's artist demographics can be built without the network (demo table or
-    mbid_table); False for MusicBrainz and for a demographics config that does not fit the dataset.
+    """True when the dataset's artist demographics can be built without the network (demo table,
+    mbid_table or name_table); False for MusicBrainz and for a demographics config that does not fit
+    the dataset.
     """
     try:
-        return demographics_settings(dataset)["source"] in ("demo", "mbid_table")
+        return demographics_settings(dataset)["source"] in (
+            "demo",
+            "mbid_table",
+            "name_table",
+        )
     except WorkflowError:
         return False
 
@@ -181,8 +192,8 @@ def lastfm_artists_input(wildcards):
 
 
 def lastfm_fairness_targets(wildcards):
-    """The Last.fm exposure tables when the artist demographics can be had offline (demo table or
-    mbid_table); none with MusicBrainz, whose lookups need the network (build them by name then).
+    """The Last.fm exposure tables when the artist demographics can be had offline (demo table,
+    mbid_table or name_table); none with MusicBrainz, whose lookups need the network (build them by name then).
     """
     if not demographics_offline("lastfm"):
         return []

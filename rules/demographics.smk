@@ -1,6 +1,7 @@
 # Artist demographics (gender, type, country) per dataset artist, for the provider-side fairness analysis.
 # Sources (config demographics.source): demo (the generator's table), musicbrainz (name search with a
-# resumable cache), mbid_table (offline: artist_name -> MBID CSV plus an MBID -> gender JSON).
+# resumable cache), mbid_table (offline: artist_name -> MBID CSV plus an MBID -> gender JSON), name_table
+# (offline: an artist_name -> gender CSV).
 # One rule for both datasets: the names come from KKBox songs.csv (artist_name) or Last.fm artists.dat.
 # Input functions: demographics_inputs, dataset_demographics_settings in common.smk.
 

@@ -1,5 +1,6 @@
 # Fairness of the KKBox models: per-group quality (fairlearn), provider exposure in top-K lists, rank of
-# the first female artist, aggregated over seeds, and the self-contained report results/fairness_report.html.
+# the first female artist, aggregated over seeds, the demographic coverage (share of artists, songs and
+# plays with a known artist gender), and the self-contained report results/fairness_report.html.
 
 FAIRNESS_DIR = "results/fairness/kkbox"
 FAIRNESS_SEED_TABLES = [
@@ -33,6 +34,8 @@ rule fairness_kkbox_groups:
         user_groups=f"{FAIRNESS_DIR}/groups/users.parquet",
         item_groups=f"{FAIRNESS_DIR}/groups/items.parquet",
         baselines=f"{FAIRNESS_DIR}/groups/baselines.parquet",
+        coverage=f"{FAIRNESS_DIR}/coverage.parquet",
+        coverage_csv=f"{FAIRNESS_DIR}/coverage.csv",
     log:
         "results/logs/fairness/kkbox/groups.log",
     benchmark:
@@ -112,6 +115,7 @@ rule fairness_report:
     input:
         **{name: f"{FAIRNESS_DIR}/{name}.parquet" for name in FAIRNESS_SEED_TABLES},
         tables=rules.fairness_kkbox_tables.output.tables,
+        coverage=rules.fairness_kkbox_groups.output.coverage,
     output:
         "results/fairness_report.html",
     log:
@@ -128,7 +132,9 @@ rule fairness_report:
         data_source=FAIRNESS_DATA_SOURCE,
         demographics=f"results/kkbox/artist_demographics.csv (source: {config['demographics']['source']})",
         config={"seeds": SEEDS, "fairness": FAIRNESS_SETTINGS, "kkbox": config["kkbox"]},
-        table_files=[f"{FAIRNESS_DIR}/{name}.csv" for name in FAIRNESS_TABLES],
+        table_files=[
+            f"{FAIRNESS_DIR}/{name}.csv" for name in ["coverage"] + FAIRNESS_TABLES
+        ],
     script:
         "../workflow_scripts/fairness_report.py"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -15,6 +16,7 @@ import pytest
 from musicrec.demographics.lookup import client_settings, musicbrainz_table
 from musicrec.demographics.musicbrainz import MusicBrainzClient, QueryFailed, RateLimiter, ResponseCache
 from musicrec.demographics.tables import DemographicsSettings, write_table
+from musicrec.errors import MusicrecError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "musicbrainz"
 sys.path.insert(0, str(FIXTURES))
@@ -218,6 +220,78 @@ def test_many_failures_in_a_row_stop_the_run(server, tmp_path):
     with pytest.raises(MusicrecError, match="in a row failed"):
         musicbrainz_table(names, settings)
     assert len(server.requests) == lookup_module.MAX_CONSECUTIVE_ERRORS
+
+
+def closed_port_host() -> str:
+    """host:port of a local port that nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+UNREACHABLE_HOSTS = {
+    "closed port": (closed_port_host, "connection refused: [Errno 111] Connection refused"),
+    "unresolvable name": (lambda: "musicbrainz.invalid", "the host name does not resolve: [Errno -2]"),
+}
+
+
+def offline_client(hostname, tmp_path, clock, **overrides):
+    """Settings and a client for ``hostname``: back-off sleeps go to ``clock``, the rate limit to a clock of its own."""
+    settings = DemographicsSettings(
+        source="musicbrainz", hostname=hostname, use_https=False,
+        user_agent={"app": "musicrec-tests", "version": "1.0", "contact": "tests@example.org"},
+        cache=str(tmp_path / "cache.jsonl"), **overrides,
+    )
+    cache = ResponseCache(settings.cache)
+    limiter_clock = FakeClock()
+    limiter = RateLimiter(settings.rate_limit_seconds, clock=limiter_clock, sleep=limiter_clock.sleep)
+    return settings, MusicBrainzClient(client_settings(settings), cache, limiter, sleep=clock.sleep)
+
+
+@pytest.mark.parametrize("host", UNREACHABLE_HOSTS, ids=list(UNREACHABLE_HOSTS))
+def test_unreachable_host_stops_at_the_first_artist_without_retrying(host, tmp_path):
+    make_hostname, reason = UNREACHABLE_HOSTS[host]
+    hostname = make_hostname()
+    clock = FakeClock()
+    settings, client = offline_client(hostname, tmp_path, clock)  # default retries: 4, back-off from 2 s
+    with pytest.raises(MusicrecError) as raised:
+        musicbrainz_table(["Taylor Swift", "Ed Sheeran", "Nobody"], settings, client=client)
+    client.cache.close()
+    message = str(raised.value)
+    assert message.startswith(f"MusicBrainz at http://{hostname} cannot be reached ({reason}")
+    assert "stopped at artist 1 of 3, without retrying" in message
+    assert "demographics.source: name_table (a CSV artist_name,gender) or mbid_table" in message
+    assert "\n" not in message
+    assert client.requests == 1 and clock.sleeps == []
+
+
+def test_unreachable_host_after_cached_answers_still_stops_at_once(tmp_path):
+    cache = ResponseCache(tmp_path / "cache.jsonl")
+    cache.put("artist:taylor swift", [])
+    cache.close()
+    clock = FakeClock()
+    settings, client = offline_client(closed_port_host(), tmp_path, clock)
+    with pytest.raises(MusicrecError, match=r"stopped at artist 2 of 2, without retrying.*every answer so far, 1 "):
+        musicbrainz_table(["Taylor Swift", "Ed Sheeran"], settings, client=client)
+    client.cache.close()
+    assert (client.cache_hits, client.requests, clock.sleeps) == (1, 1, [])
+
+
+@pytest.mark.parametrize("first_answer", ["Taylor Swift", "Down"], ids=["found", "503"])
+def test_connection_lost_after_an_answer_is_retried(first_answer, tmp_path):
+    clock = FakeClock()
+    with RecordedMusicBrainz(ROUTES) as recorded:
+        settings, client = offline_client(recorded.hostname, tmp_path, clock, max_retries=2, backoff_seconds=0.5)
+        try:
+            client.search_artist(first_answer)
+        except QueryFailed:
+            pass  # 503 three times: the service answered, with an error
+    answered_sleeps = list(clock.sleeps)
+    with pytest.raises(QueryFailed, match="Connection refused.*gave up after 2 retries"):
+        client.search_artist("Ed Sheeran")  # the server is gone now: connection refused
+    client.cache.close()
+    assert clock.sleeps[len(answered_sleeps):] == [0.5, 1.0]
+    assert client.answered
 
 
 def test_killed_run_resumes_without_asking_twice(server, tmp_path):

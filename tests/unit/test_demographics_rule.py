@@ -1,7 +1,10 @@
-"""Rule artist_demographics (KKBox) end to end: demo mode, and online mode against the local server."""
+"""Rule artist_demographics (KKBox) end to end: demo mode, online mode against the local server, an
+unreachable host, and the offline name table."""
 
 from __future__ import annotations
 
+import re
+import socket
 import sys
 from pathlib import Path
 
@@ -15,7 +18,28 @@ sys.path.insert(0, str(FIXTURES))
 from mb_server import RecordedMusicBrainz  # noqa: E402
 
 TARGET = "results/kkbox/artist_demographics.csv"
+LOG = "results/logs/kkbox/artist_demographics.log"
+SONGS = (
+    "song_id,song_length,genre_ids,artist_name,composer,lyricist,language\n"
+    "s1,200,465,Taylor Swift,,,52\ns2,210,465,張信哲 (Jeff Chang),,,3\n"
+    's3,190,465|1259,"Taylor Swift| Ed Sheeran",,,52\ns4,100,465,Nobody Here,,,-1\n'
+)
 pytestmark = pytest.mark.workflow
+
+
+def real_songs(tmp_path) -> Path:
+    """A folder holding a KKBox-format songs.csv of four artist credits (the rule reads only that file)."""
+    songs = tmp_path / "kkbox_real" / "songs.csv"
+    songs.parent.mkdir()
+    songs.write_text(SONGS, encoding="utf-8")
+    return songs.parent
+
+
+def closed_port_host() -> str:
+    """host:port of a local port that nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"
 
 
 def test_demo_mode_copies_the_generator_table(tmp_path):
@@ -29,14 +53,7 @@ def test_demo_mode_copies_the_generator_table(tmp_path):
 
 
 def test_musicbrainz_mode_against_the_local_server(tmp_path):
-    songs = tmp_path / "kkbox_real" / "songs.csv"
-    songs.parent.mkdir()
-    songs.write_text(
-        "song_id,song_length,genre_ids,artist_name,composer,lyricist,language\n"
-        "s1,200,465,Taylor Swift,,,52\ns2,210,465,張信哲 (Jeff Chang),,,3\n"
-        's3,190,465|1259,"Taylor Swift| Ed Sheeran",,,52\ns4,100,465,Nobody Here,,,-1\n',
-        encoding="utf-8",
-    )
+    data = real_songs(tmp_path)
     routes = {
         "artist:taylor swift": [FIXTURES / "search-artist-taylor-swift.xml"],
         "artist:ed sheeran": [FIXTURES / "search-artist-ed-sheeran.xml"],
@@ -44,7 +61,7 @@ def test_musicbrainz_mode_against_the_local_server(tmp_path):
     }
     with RecordedMusicBrainz(routes) as server:
         config = {
-            "kkbox": {"data": str(songs.parent)},
+            "kkbox": {"data": str(data)},
             "demographics": {
                 "source": "musicbrainz", "hostname": server.hostname, "use_https": False,
                 "rate_limit_seconds": 0.001, "backoff_seconds": 0.0, "cache": "resources/musicbrainz/cache.jsonl",
@@ -61,7 +78,7 @@ def test_musicbrainz_mode_against_the_local_server(tmp_path):
     assert (rows["Taylor Swift| Ed Sheeran"]["gender"], rows["Taylor Swift| Ed Sheeran"]["type"]) == ("mixed", "group")
     assert rows["Nobody Here"]["status"] == "not_found"
     assert first_run == 5 and len(server.requests) == first_run  # the forced rerun asked nothing: all cached
-    log = (workdir / "results/logs/kkbox/artist_demographics.log").read_text(encoding="utf-8")
+    log = (workdir / LOG).read_text(encoding="utf-8")
     assert "MusicBrainz: 4/4 artists (3 found), 0 requests, 6 cache hits" in log
 
 
@@ -78,3 +95,48 @@ def test_mbid_table_source_needs_both_tables(tmp_path):
     assert result.returncode != 0
     assert "demographics.source mbid_table needs demographics.mbid_table and name_mbid_table" in (
         result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize("unreachable", ["closed port", "unresolvable name"])
+def test_unreachable_musicbrainz_stops_at_the_first_artist(unreachable, tmp_path):
+    hostname = closed_port_host() if unreachable == "closed port" else "musicbrainz.invalid"
+    config = {
+        "kkbox": {"data": str(real_songs(tmp_path))},
+        "demographics": {"source": "musicbrainz", "hostname": hostname, "use_https": False},  # default retries
+    }
+    workdir = make_workdir(tmp_path, config)
+    result = run_snakemake(workdir, "--cores", "1", TARGET, check=False, timeout=300)
+    assert result.returncode != 0
+    start = f"musicrec error in rule artist_demographics: MusicBrainz at http://{hostname} cannot be reached ("
+    line = next(line for line in result.stderr.splitlines() if line.startswith(start))
+    assert "): stopped at artist 1 of 4, without retrying. Offline, use demographics.source: name_table" in line
+    assert "(the cache resources/musicbrainz/cache.jsonl keeps every answer so far, 0 queries)" in line
+    log = (workdir / LOG).read_text(encoding="utf-8")
+    assert re.search(r"retry \d+ of \d+", log) is None  # no back-off happened
+    assert line.removeprefix("musicrec error in rule artist_demographics: ") in log
+    assert not (workdir / TARGET).exists()
+
+
+def test_name_table_mode_needs_no_network(tmp_path):
+    name_genders = tmp_path / "name_gender.csv"
+    name_genders.write_text("artist_name,gender\nTaylor Swift,female\nEd Sheeran,male\nJeff Chang,male\n")
+    config = {"kkbox": {"data": str(real_songs(tmp_path))},
+              "demographics": {"source": "name_table", "name_table": str(name_genders),
+                               "hostname": "musicbrainz.invalid"}}
+    workdir = make_workdir(tmp_path, config)
+    run_snakemake(workdir, "--cores", "1", TARGET)
+    rows = {r["artist_name"]: r for r in pl.read_csv(workdir / TARGET, infer_schema=False).iter_rows(named=True)}
+    duet = rows["Taylor Swift| Ed Sheeran"]
+    assert (duet["gender"], duet["type"], duet["status"]) == ("mixed", "group", "name_table")
+    assert rows["張信哲 (Jeff Chang)"]["gender"] == "male"
+    assert (rows["Nobody Here"]["gender"], rows["Nobody Here"]["status"]) == ("unknown", "not_found")
+    log = (workdir / LOG).read_text(encoding="utf-8")
+    assert "name table: 3 of 4 names found, 3 of them with a known gender" in log
+
+
+def test_name_table_source_needs_its_table(tmp_path):
+    config = {"kkbox": {"data": "resources/kkbox/real"}, "demographics": {"source": "name_table"}}
+    workdir = make_workdir(tmp_path, config)
+    result = run_snakemake(workdir, "-n", TARGET, check=False)
+    assert result.returncode != 0
+    assert "demographics.source name_table needs demographics.name_table" in result.stdout + result.stderr

@@ -1,4 +1,4 @@
-"""The demo and MBID-table sources, the table contract checks, and reading artist names."""
+"""The demo, MBID-table and name-table sources, the table contract checks, and reading artist names."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from musicrec.demographics.tables import (
     DemographicsSettings,
     artist_names_from_songs,
     mbid_table,
+    name_table,
     read_mbid_genders,
     read_demographics_csv,
+    read_name_genders,
     read_name_mbids,
     write_table,
 )
@@ -105,6 +107,56 @@ def test_mbid_gender_file_errors(tmp_path):
     path.write_text("{not json")
     with pytest.raises(InputDataError, match="not valid JSON"):
         read_mbid_genders(path)
+
+
+def test_name_table_gives_genders_without_mbids(tmp_path):
+    path = tmp_path / "name_gender.csv"
+    path.write_text(
+        "artist_name,gender,source\ntaylor swift,Female,wiki\nEd Sheeran, male ,wiki\nJeff Chang,male,\n"
+        '"Earth, Wind & Fire",male,\nMystery,,\n',
+        encoding="utf-8",
+    )
+    names = ["Taylor Swift", "Taylor Swift| Ed Sheeran", "張信哲 (Jeff Chang)", "Earth, Wind & Fire", "Mystery",
+             "Ed Sheeran & Nobody", "Nobody"]
+    table = name_table(names, read_name_genders(path))
+    rows = {r["artist_name"]: r for r in table.iter_rows(named=True)}
+    assert table["artist_name"].to_list() == names
+    assert rows["Taylor Swift"] == {"artist_name": "Taylor Swift", "mbid": "", "gender": "female", "type": "unknown",
+                                    "country": "", "score": None, "status": "name_table"}
+    assert (rows["Taylor Swift| Ed Sheeran"]["gender"], rows["Taylor Swift| Ed Sheeran"]["type"]) == ("mixed", "group")
+    assert (rows["張信哲 (Jeff Chang)"]["gender"], rows["張信哲 (Jeff Chang)"]["status"]) == ("male", "name_table")
+    assert (rows["Earth, Wind & Fire"]["gender"], rows["Earth, Wind & Fire"]["type"]) == ("male", "unknown")
+    assert (rows["Mystery"]["gender"], rows["Mystery"]["status"]) == ("unknown", "name_table")
+    for name in ("Ed Sheeran & Nobody", "Nobody"):
+        assert (rows[name]["gender"], rows[name]["status"]) == ("unknown", "not_found")
+    write_table(table, tmp_path / "artist_demographics.csv")
+    assert read_demographics_csv(tmp_path / "artist_demographics.csv")["status"].to_list()[0] == "name_table"
+
+
+def test_name_table_errors_name_file_and_column(tmp_path):
+    path = tmp_path / "name_gender.csv"
+    path.write_text("artist_name,sex\nA,male\n")
+    with pytest.raises(InputDataError, match=r"name_gender.csv: column 'gender': missing column"):
+        read_name_genders(path)
+    path.write_text("artist_name,gender\nA,male\nB,woman\n")
+    with pytest.raises(InputDataError, match=r"column 'gender': 1 value\(s\) not in .* \(e.g. 'woman'\)"):
+        read_name_genders(path)
+    path.write_text("artist_name,gender\nABBA,mixed\nabba ,female\n")
+    with pytest.raises(InputDataError, match="'abba ' is listed twice with different genders"):
+        read_name_genders(path)
+    with pytest.raises(InputDataError, match="file not found"):
+        read_name_genders(tmp_path / "missing.csv")
+
+
+def test_build_table_reads_the_name_table(demo_files, tmp_path):
+    names = artist_names_from_songs(demo_files["songs"])
+    path = tmp_path / "name_gender.csv"
+    pl.DataFrame({"artist_name": names[:2], "gender": ["female", "male"]}).write_csv(path)
+    table = build_table(DemographicsSettings(source="name_table"),
+                        {"songs": demo_files["songs"], "name_table": str(path)})
+    assert table["artist_name"].to_list() == names
+    assert table["gender"].to_list()[:2] == ["female", "male"]
+    assert set(table["status"][2:]) == {"not_found"}
 
 
 def test_published_lfm360k_gender_table_keys_are_stripped(shared_data):

@@ -1,5 +1,6 @@
 """Artist demographics (gender, type, country) for the provider-side fairness analysis.
 
-Three sources fill one table (``vocabulary.COLUMNS``): the demo generator's table, MusicBrainz
-name search (``musicbrainz`` + ``matching``), and a user-supplied MBID-to-gender table.
+Four sources fill one table (``vocabulary.COLUMNS``): the demo generator's table, MusicBrainz
+name search (``musicbrainz`` + ``matching``), and two offline ones: a user-supplied name-to-MBID
+plus MBID-to-gender table, or a user-supplied name-to-gender table.
 """

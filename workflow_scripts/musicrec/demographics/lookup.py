@@ -9,15 +9,18 @@ import polars as pl
 
 from ..errors import MusicrecError
 from .matching import resolve_credit
-from .musicbrainz import ClientSettings, MusicBrainzClient, ResponseCache
+from .musicbrainz import ClientSettings, HostUnreachable, MusicBrainzClient, ResponseCache
 from .tables import DemographicsSettings, empty_table
 
 log = logging.getLogger(__name__)
 
-# This many credits in a row ending in 'error' means the service is unreachable: stop (the cache keeps
-# everything answered so far) rather than write a table full of errors.
+# This many credits in a row ending in 'error' (the service answered before, then stopped answering):
+# stop (the cache keeps everything answered so far) rather than write a table full of errors.
 MAX_CONSECUTIVE_ERRORS = 20
 PROGRESS_SECONDS = 30.0
+# Named in the error when the host cannot be reached: the sources that need no network.
+OFFLINE_ROUTES = ("demographics.source: name_table (a CSV artist_name,gender) or mbid_table "
+                  "(a CSV artist_name,mbid plus a JSON object MBID -> gender)")
 
 
 def client_settings(settings: DemographicsSettings) -> ClientSettings:
@@ -35,7 +38,11 @@ def client_settings(settings: DemographicsSettings) -> ClientSettings:
 
 def musicbrainz_table(names: list[str], settings: DemographicsSettings, client: MusicBrainzClient | None = None
                       ) -> pl.DataFrame:
-    """One row per name (status found / not_found / below_threshold / error), in the order given."""
+    """One row per name (status found / not_found / below_threshold / error), in the order given.
+
+    Stops with a ``MusicrecError`` when the host cannot be reached before it has answered anything
+    (``musicbrainz.HostUnreachable``), or after ``MAX_CONSECUTIVE_ERRORS`` failed artists in a row.
+    """
     cache = None
     if client is None:
         cache = ResponseCache(settings.cache)
@@ -43,7 +50,14 @@ def musicbrainz_table(names: list[str], settings: DemographicsSettings, client: 
     rows, consecutive_errors, last_report = [], 0, time.monotonic()
     try:
         for done, name in enumerate(names, 1):
-            resolved = resolve_credit(name, client, settings.min_score, settings.group_members)
+            try:
+                resolved = resolve_credit(name, client, settings.min_score, settings.group_members)
+            except HostUnreachable as err:
+                raise MusicrecError(
+                    f"{err}: stopped at artist {done} of {len(names)}, without retrying. Offline, use "
+                    f"{OFFLINE_ROUTES}; or rerun once the host is reachable (the cache {settings.cache} "
+                    f"keeps every answer so far, {len(client.cache)} queries)"
+                ) from None
             rows.append({"artist_name": name, **vars(resolved)})
             consecutive_errors = consecutive_errors + 1 if resolved.status == "error" else 0
             if consecutive_errors >= MAX_CONSECUTIVE_ERRORS:

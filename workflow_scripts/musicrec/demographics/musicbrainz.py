@@ -7,6 +7,11 @@ and its internal retry loop (8 tries, fixed 2 s steps, no timeout) is cut to one
 ``MusicBrainzClient`` alone decides: ``max_retries`` retries with exponential back-off after 5xx
 answers (503 is MusicBrainz's rate-limit answer), network errors and timeouts. A malformed or 4xx
 answer is not retried.
+
+A failure to resolve or connect to the host before the service has answered anything in this run is
+not transient (no network, a wrong ``hostname``): it raises ``HostUnreachable`` at once, without
+retries. Once any answer has come back (data, an error page, a 503), the same failure counts as a
+network error and is retried.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import logging
 import os
 import socket
 import time
+import urllib.error
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +39,15 @@ MEMBER_RELATION = "member of band"
 
 class QueryFailed(Exception):
     """A request failed for good (retries spent, or an answer that cannot be parsed)."""
+
+
+class HostUnreachable(MusicrecError):
+    """The host could not be resolved or connected to, and it has answered nothing in this run."""
+
+    def __init__(self, url: str, reason: str):
+        self.url = url
+        self.reason = reason
+        super().__init__(f"MusicBrainz at {url} cannot be reached ({reason})")
 
 
 class RateLimiter:
@@ -142,6 +157,11 @@ class MusicBrainzClient:
         self._sleep = sleep
         self.requests = 0
         self.cache_hits = 0
+        self.answered = False  # the service has sent some HTTP answer in this run
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.settings.use_https else 'http'}://{self.settings.hostname}"
 
     def search_artist(self, name: str) -> list[dict]:
         """Artists matching ``name`` (best first), as ``candidate`` dicts."""
@@ -187,11 +207,19 @@ class MusicBrainzClient:
             previous_timeout = socket.getdefaulttimeout()
             socket.setdefaulttimeout(self.settings.timeout_seconds)
             try:
-                return fetch()
+                value = fetch()
             except musicbrainzngs.NetworkError as err:
+                unreachable = connect_failure(err)
+                if unreachable and not self.answered:
+                    raise HostUnreachable(self.url, unreachable) from None
+                self.answered = self.answered or isinstance(err.cause, urllib.error.HTTPError)
                 problem = _describe(err)
             except musicbrainzngs.ResponseError as err:
+                self.answered = True
                 raise QueryFailed(f"{key}: bad answer ({_describe(err)})") from None
+            else:
+                self.answered = True
+                return value
             finally:
                 socket.setdefaulttimeout(previous_timeout)
             if attempt < self.settings.max_retries:
@@ -213,6 +241,28 @@ def _candidate(artist: dict) -> dict:
         "country": artist.get("country", ""),
         "aliases": [a["alias"] for a in artist.get("alias-list", []) if "alias" in a],
     }
+
+
+def connect_failure(err: musicbrainzngs.NetworkError) -> str | None:
+    """What went wrong when no connection to the host could be made, or None for any other network error.
+
+    urllib wraps a failure to resolve the name or to connect (refused, unreachable, connect timeout,
+    TLS handshake) in a ``URLError`` whose reason is the ``OSError``; an HTTP error status (a subclass)
+    and a timeout while waiting for the answer are not connect failures.
+    """
+    cause = getattr(err, "cause", None)
+    if not isinstance(cause, urllib.error.URLError) or isinstance(cause, urllib.error.HTTPError):
+        return None
+    reason = cause.reason
+    if not isinstance(reason, OSError):
+        return None
+    if isinstance(reason, socket.gaierror):
+        return f"the host name does not resolve: {reason}"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"connection refused: {reason}"
+    if isinstance(reason, TimeoutError):
+        return f"no connection within the timeout: {reason}"
+    return f"no connection: {reason}"
 
 
 def _describe(err: musicbrainzngs.WebServiceError) -> str:

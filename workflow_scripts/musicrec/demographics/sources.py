@@ -1,4 +1,4 @@
-"""Build the artist demographics table from the configured source: demo, musicbrainz or mbid_table."""
+"""Build the artist demographics table from the configured source: demo, musicbrainz, mbid_table or name_table."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from .tables import (
     artist_names_from_artists_dat,
     artist_names_from_songs,
     mbid_table,
+    name_table,
     read_demographics_csv,
     read_mbid_genders,
+    read_name_genders,
     read_name_mbids,
 )
 
@@ -36,6 +38,8 @@ def build_table(settings: DemographicsSettings, inputs: dict[str, str]) -> pl.Da
     log.info("%d distinct artist names in %s", len(names), names_path)
     if settings.source == "mbid_table":
         return mbid_table(names, read_name_mbids(inputs["name_mbid_table"]), read_mbid_genders(inputs["mbid_table"]))
+    if settings.source == "name_table":
+        return name_table(names, read_name_genders(inputs["name_table"]))
     return musicbrainz_table(names, settings)
 
 

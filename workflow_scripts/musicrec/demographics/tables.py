@@ -1,4 +1,5 @@
-"""The artist demographics table: settings, reading and checking tables, the offline MBID-table source."""
+"""The artist demographics table: settings, reading and checking tables, and the offline sources
+(MBID table, name table)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from ..datasets import kkbox, lastfm
 from ..datasets.validation import read_text_table, require_columns
 from ..errors import ConfigError, InputDataError
 from ..io import write_csv
+from .names import normalise, readings
 from .vocabulary import COLUMNS, GENDERS, STATUSES, TYPES, combined_gender, gender_from_musicbrainz
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("demo", "musicbrainz", "mbid_table")
+SOURCES = ("demo", "musicbrainz", "mbid_table", "name_table")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class DemographicsSettings:
     cache: str = "resources/musicbrainz/cache.jsonl"
     mbid_table: str = ""
     name_mbid_table: str = ""
+    name_table: str = ""
 
     def __post_init__(self):
         if self.source not in SOURCES:
@@ -160,6 +163,73 @@ def mbid_table(names: list[str], name_mbids: dict[str, str], mbid_genders: dict[
     found = sum(r["status"] == "mbid_table" for r in rows)
     log.info("MBID table: %d of %d names have a gender", found, len(rows))
     return pl.DataFrame(rows, schema=empty_table().schema)
+
+
+def read_name_genders(path) -> dict[str, str]:
+    """``normalise(artist_name) -> gender`` from any CSV with the columns artist_name and gender.
+
+    A gender is one of ``GENDERS`` in any case (an empty one is 'unknown'). Names are compared in
+    ``names.normalise`` form, so rows whose names differ only in case, width or spacing must agree on
+    the gender; rows with an empty name are skipped.
+    """
+    table = _read_text_csv(path)
+    require_columns(table, path, ("artist_name", "gender"))
+    genders = table["gender"].str.strip_chars().str.to_lowercase().replace("", "unknown")
+    bad = genders.filter(~genders.is_in(GENDERS))
+    if bad.len():
+        raise InputDataError(path, f"{bad.len()} value(s) not in {GENDERS} (e.g. {bad[0]!r})", column="gender")
+    name_genders: dict[str, str] = {}
+    for name, gender in zip(table["artist_name"].to_list(), genders.to_list()):
+        key = normalise(name)
+        if key and name_genders.setdefault(key, gender) != gender:
+            raise InputDataError(path, f"{name!r} is listed twice with different genders", column="gender")
+    return name_genders
+
+
+def name_table(names: list[str], name_genders: dict[str, str]) -> pl.DataFrame:
+    """Offline: names -> gender from a name table (``read_name_genders``), with no MBIDs.
+
+    A name is looked up whole first. A credit that is not in the table as a whole is read as
+    MusicBrainz look-ups read it (``names.readings``: ``A| B`` and ``A feat. B``, then ``A & B``,
+    ``A, B``; a bracketed alias as the alternative of a name) and is found when every artist of one
+    reading is in the table; it then gets their combined gender and type 'group'. A found name gets
+    status 'name_table' (type 'unknown' when found whole: the table does not say), any other name
+    'unknown' and status 'not_found'.
+    """
+    rows = []
+    for name in names:
+        genders = _credit_genders(name, name_genders)
+        found = genders is not None
+        rows.append(
+            {
+                "artist_name": name,
+                "mbid": "",
+                "gender": combined_gender(genders) if found else "unknown",
+                "type": "group" if found and len(genders) > 1 else "unknown",
+                "country": "",
+                "score": None,
+                "status": "name_table" if found else "not_found",
+            }
+        )
+    found = sum(r["status"] == "name_table" for r in rows)
+    known = sum(r["gender"] != "unknown" for r in rows)
+    log.info("name table: %d of %d names found, %d of them with a known gender", found, len(rows), known)
+    return pl.DataFrame(rows, schema=empty_table().schema)
+
+
+def _credit_genders(credit: str, name_genders: dict[str, str]) -> list[str] | None:
+    """The genders of the credit's artists (one for a name found whole), or None when not found."""
+    whole = name_genders.get(normalise(credit))
+    if whole is not None:
+        return [whole]
+    for reading in readings(credit):
+        genders = [
+            next((name_genders[key] for key in map(normalise, part.alternatives) if key in name_genders), None)
+            for part in reading
+        ]
+        if None not in genders:
+            return genders
+    return None
 
 
 def write_table(table: pl.DataFrame, path) -> None:

@@ -7,7 +7,7 @@ This is the contract with the fairness analysis, which joins on ``artist_name``:
   gender, 'mixed' when it has both male and female members, 'unknown' otherwise (no member
   information, or members of unknown gender); its ``type`` says it is a group.
 * ``type``: person, group, orchestra, choir, character, other, unknown.
-* ``status``: demo, found, not_found, below_threshold, error, mbid_table.
+* ``status``: demo, found, not_found, below_threshold, error, mbid_table, name_table.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 COLUMNS = ("artist_name", "mbid", "gender", "type", "country", "score", "status")
 GENDERS = ("male", "female", "mixed", "other", "unknown")
 TYPES = ("person", "group", "orchestra", "choir", "character", "other", "unknown")
-STATUSES = ("demo", "found", "not_found", "below_threshold", "error", "mbid_table")
+STATUSES = ("demo", "found", "not_found", "below_threshold", "error", "mbid_table", "name_table")
 
 # MusicBrainz gender names (any case) -> ours. "Not applicable" is what MusicBrainz says of groups.
 _MB_GENDERS = {"male": "male", "female": "female", "other": "other", "non-binary": "other"}

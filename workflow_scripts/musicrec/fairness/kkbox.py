@@ -18,7 +18,7 @@ import polars as pl
 
 from ..errors import InputDataError
 from ..io import write_csv, write_json, write_parquet
-from . import exposure
+from . import coverage, exposure
 from .group_metrics import group_metrics
 from .groups import item_artist_genders, read_artist_genders, user_groups
 from .seeds import over_seeds
@@ -36,6 +36,12 @@ SPLIT = "validation (time-ordered last rows of train.csv)"
 CANDIDATES = "each user's validation songs; users with more than K of them"
 CATALOGUE = "distinct songs of the training and validation splits"
 LISTENING = "every play (row) of the training split"
+COVERAGE_DEFINITIONS = {
+    coverage.ARTISTS: "distinct artist names of the catalogue songs",
+    coverage.SONGS: CATALOGUE,
+    coverage.PLAYS: LISTENING,
+    coverage.VALIDATION_ROWS: "every row of the validation split (what the per-group metrics score)",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class FairnessSettings:
     age_band_edges: tuple[int, ...] = (10, 18, 25, 35, 45)
     min_group_size: int = 30
     focus_group: str = "female"
+    min_coverage: float = 0.5
 
 
 def _read_features(path) -> pl.DataFrame:
@@ -86,7 +93,9 @@ def prepare_groups(valid_path, train_path, demographics_path, settings: Fairness
 
     * user_groups: msno, user_gender, age_band (of the validation users);
     * item_groups: item (song_id), provider (artist_name), group (artist gender; "unknown" when not in the table);
-    * baselines: source (catalogue, listening, candidates), group, n, share.
+    * baselines: source (catalogue, listening, candidates), group, n, share;
+    * coverage: the share of artists, catalogue songs, plays and validation rows with a known artist
+      gender (``coverage.demographic_coverage``, measures as in ``COVERAGE_DEFINITIONS``).
     """
     valid = _read_features(valid_path)
     train = _read_features(train_path)
@@ -109,8 +118,13 @@ def prepare_groups(valid_path, train_path, demographics_path, settings: Fairness
             exposure.group_shares(candidates.select("item"), items).with_columns(pl.lit("candidates").alias("source")),
         ]
     ).select("source", "group", "n", "share")
+    counted = {coverage.PLAYS: train, coverage.VALIDATION_ROWS: valid}
+    covered = coverage.demographic_coverage(
+        items, {name: rows.select(pl.col("song_id").alias("item")) for name, rows in counted.items()},
+        COVERAGE_DEFINITIONS)
+    coverage.log_coverage(covered, settings.min_coverage)
     return {"user_groups": user_groups(valid, list(settings.age_band_edges)), "item_groups": items,
-            "baselines": baselines}
+            "baselines": baselines, "coverage": covered}
 
 
 def evaluate_seed(predictions: pl.DataFrame, users: pl.DataFrame, items: pl.DataFrame,

@@ -1,7 +1,12 @@
-"""The fairness report: headline findings, exposure, first-female-artist rank, per-group quality, run summary.
+"""The fairness report: demographic coverage, headline findings, exposure, first-female-artist rank,
+per-group quality, run summary.
 
-Input: the aggregated tables of ``musicrec.fairness.kkbox.summarise`` (mean and spread over seeds) and
-the ``tables.json`` that describes them. Every string from data is escaped by ``html``'s helpers.
+Input: the aggregated tables of ``musicrec.fairness.kkbox.summarise`` (mean and spread over seeds), the
+``tables.json`` that describes them, and the coverage table of ``musicrec.fairness.coverage``. Every
+string from data is escaped by ``html``'s helpers.
+
+Headline findings quote only groups with at least ``min_group_size`` validation rows; the smaller ones
+are named in a note under them (their numbers stay in the sections below).
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ import platform
 
 import polars as pl
 
+from ..fairness import coverage
 from ..io import atomic_path
 from . import figures
 from .html import Section, bullet_list, esc, figure, page, paragraph, preformatted, table
 
 REPORT_TABLES = ("group_metrics", "disparities", "exposure", "first_rank_distribution", "first_rank_summary",
-                 "artist_exposure")
+                 "artist_exposure", "coverage")
 ATTRIBUTE_TITLES = {"artist_gender": "artist gender", "user_gender": "user gender", "age_band": "user age band"}
 QUALITY_METRICS = ["auc", "accuracy", "tpr", "fpr", "selection_rate"]
 VERSION_PACKAGES = ("snakemake", "polars", "pandas", "numpy", "scikit-learn", "fairlearn", "lightgbm", "keras",
@@ -62,15 +68,47 @@ def _row(frame: pl.DataFrame, **where) -> dict:
     return rows.row(0, named=True) if rows.height else {}
 
 
+def group_rows(tables: dict[str, pl.DataFrame]) -> dict[str, dict[str, float]]:
+    """Validation rows of each group, by attribute: the per-group counts (the same for every model and
+    seed), and for artist gender the coverage table's validation rows (there even when artist gender is
+    not among the analysed groups)."""
+    counts = tables["group_metrics"].filter((pl.col("metric") == "count") & (pl.col("attribute") != "all"))
+    rows: dict[str, dict[str, float]] = {}
+    for r in counts.iter_rows(named=True):
+        rows.setdefault(r["attribute"], {}).setdefault(r["group"], r["value_mean"])
+    validation = _row(tables["coverage"], measure=coverage.VALIDATION_ROWS)
+    if validation:
+        rows["artist_gender"] = {gender: validation[column] for gender, column in coverage.GENDER_COLUMNS.items()}
+    return rows
+
+
+def small_groups(tables: dict[str, pl.DataFrame], description: dict) -> dict[str, dict[str, float]]:
+    """The groups with at least one but fewer than ``min_group_size`` validation rows, by attribute
+    (artist gender first, then the analysed groupings): what the headline findings leave out."""
+    minimum = description["settings"]["min_group_size"]
+    rows = group_rows(tables)
+    attributes = dict.fromkeys(["artist_gender", *description["settings"]["groups"]])
+    small = {attribute: {g: n for g, n in sorted(rows.get(attribute, {}).items()) if 0 < n < minimum}
+             for attribute in attributes}
+    return {attribute: groups for attribute, groups in small.items() if groups}
+
+
+def _large_enough(rows: dict[str, dict[str, float]], minimum: int):
+    """A test of (attribute, group): does the group have at least ``minimum`` validation rows?"""
+    return lambda attribute, group: rows.get(attribute, {}).get(group, 0) >= minimum
+
+
 def headline_findings(tables: dict[str, pl.DataFrame], description: dict) -> list[str]:
-    """Plain-language sentences with the main numbers (means ± std over seeds)."""
+    """Plain-language sentences with the main numbers (means ± std over seeds), about groups with at
+    least ``min_group_size`` validation rows only."""
     models = _models(description)
     k = description["k"]
     focus = description["settings"]["focus_group"]
+    large = _large_enough(group_rows(tables), description["settings"]["min_group_size"])
     exposure = tables["exposure"]
     base = _row(exposure, model=models[0], group=focus)
     findings = []
-    if base:
+    if base and large("artist_gender", focus):
         shares = "; ".join(f"{m}: {_pm(r.get('slot_share_mean'), r.get('slot_share_std'), True)} "
                            f"({r.get('ratio_to_catalogue', float('nan')):.2f}× the catalogue share)"
                            for m in models for r in [_row(exposure, model=m, group=focus)])
@@ -80,12 +118,14 @@ def headline_findings(tables: dict[str, pl.DataFrame], description: dict) -> lis
             f"{_pct(base['candidate_share'])} of the candidate songs the models ranked. A gap to the candidates is "
             "what the ranking itself adds; a gap to the catalogue includes what listening already skews."
         )
-        gaps = [(m, r["group"], r["slot_share_mean"] - r["catalogue_share"])
-                for m in models for r in exposure.filter(pl.col("model") == m).iter_rows(named=True)]
+    gaps = [(m, r["group"], r["slot_share_mean"] - r["catalogue_share"])
+            for m in models for r in exposure.filter(pl.col("model") == m).iter_rows(named=True)
+            if large("artist_gender", r["group"])]
+    if gaps:
         model, group, gap = max(gaps, key=lambda g: abs(g[2]))
         findings.append(f"Largest exposure gap to the catalogue: {group} artists, {100 * gap:+.1f} percentage points "
                         f"in the {model} top-{k} lists.")
-    for model in models:
+    for model in models if large("artist_gender", focus) else []:
         s = _row(tables["first_rank_summary"], model=model)
         if s:
             findings.append(
@@ -95,11 +135,24 @@ def headline_findings(tables: dict[str, pl.DataFrame], description: dict) -> lis
                 f"{_pm(s['mean_first_rank_mean'], s['mean_first_rank_std'])} (random order: "
                 f"{s['random_mean_first_rank_mean']:.2f})."
             )
-    findings.extend(_quality_findings(tables, models, description))
+    findings.extend(_quality_findings(tables, models, description, large))
     return findings
 
 
-def _quality_findings(tables, models, description) -> list[str]:
+def left_out_note(tables: dict[str, pl.DataFrame], description: dict) -> str | None:
+    """The sentence under the headline findings that names the groups they leave out, or None."""
+    small = small_groups(tables, description)
+    if not small:
+        return None
+    listed = "; ".join(
+        f"{ATTRIBUTE_TITLES.get(attribute, attribute)} " + ", ".join(f"{g} ({n:,.0f} rows)" for g, n in groups.items())
+        for attribute, groups in small.items()
+    )
+    return (f"Left out of these findings, with fewer than {description['settings']['min_group_size']} validation rows "
+            f"(fairness.min_group_size): {listed}. Their numbers are in the sections below.")
+
+
+def _quality_findings(tables, models, description, large) -> list[str]:
     metrics = tables["group_metrics"]
     findings = []
     overall = ", ".join(
@@ -111,6 +164,7 @@ def _quality_findings(tables, models, description) -> list[str]:
     for attribute in description["settings"]["groups"]:
         rows = metrics.filter((pl.col("model") == reference) & (pl.col("attribute") == attribute)
                               & (pl.col("metric") == "auc")).drop_nulls("value_mean").sort("value_mean")
+        rows = rows.filter(pl.Series([large(attribute, g) for g in rows["group"]], dtype=pl.Boolean))
         eo = _row(tables["disparities"], model=reference, attribute=attribute, metric="equalized_odds_difference")
         if rows.height >= 2:
             low, high = rows.row(0, named=True), rows.row(-1, named=True)
@@ -120,6 +174,20 @@ def _quality_findings(tables, models, description) -> list[str]:
                 f"{_pm(eo.get('value_mean'), eo.get('value_std'))} at threshold {description['threshold']}."
             )
     return findings
+
+
+def _coverage_section(tables, description, run_info) -> Section:
+    covered = tables["coverage"]
+    warning = coverage.coverage_warning(covered, description["settings"]["min_coverage"])
+    rows = [[r["measure"], r["definition"], f"{r['known']:,}", f"{r['total']:,}",
+             coverage.percent_text(r["share_known"]), *(f"{r[column]:,}" for column in coverage.GENDER_COLUMNS.values())]
+            for r in covered.iter_rows(named=True)]
+    body = ((paragraph(warning, "warning") if warning else "")
+            + paragraph(f"{coverage.coverage_sentence(covered)} Anything without a known gender counts as \"unknown\" "
+                        f"in this report. Artist demographics: {run_info.get('demographics', '')}.")
+            + table(["measure", "what it counts", "known gender", "total", "share known",
+                     *coverage.GENDER_COLUMNS], rows, text_columns=2))
+    return Section("coverage", "Demographic coverage", body)
 
 
 def _exposure_section(tables, description, models) -> Section:
@@ -223,7 +291,8 @@ def _summary_section(description, run_info) -> Section:
         ["listening", description["listening"]],
         ["groups", ", ".join(settings["groups"])],
         ["age bands (lower edges)", ", ".join(str(e) for e in settings["age_band_edges"])],
-        ["minimum group size for disparities", str(settings["min_group_size"])],
+        ["minimum group size (disparities, headline findings)", str(settings["min_group_size"])],
+        ["minimum demographic coverage (warning below)", coverage.percent_text(settings["min_coverage"])],
         ["artist demographics", run_info.get("demographics", "")],
         ["generated", run_info.get("generated", "")],
     ]
@@ -239,8 +308,12 @@ def _summary_section(description, run_info) -> Section:
 def build_fairness_report(tables: dict[str, pl.DataFrame], description: dict, run_info: dict) -> str:
     """The whole HTML page as a string."""
     models = _models(description)
-    findings = Section("findings", "Headline findings", bullet_list(headline_findings(tables, description), "findings"))
+    note = left_out_note(tables, description)
+    findings = Section("findings", "Headline findings",
+                       bullet_list(headline_findings(tables, description), "findings")
+                       + (paragraph(note, "muted") if note else ""))
     sections = [
+        _coverage_section(tables, description, run_info),
         findings,
         _exposure_section(tables, description, models),
         _first_rank_section(tables, description, models),

@@ -14,7 +14,8 @@ table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px sol
 text-align:right}th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}
 td.text{text-align:left}figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.9em;color:#444;max-width:900px}.findings{background:#f5f8ff;border-left:4px solid #3b6fd8;
-padding:.6em 1.2em}.findings li{margin:.4em 0}.muted{color:#666;font-size:.9em}pre{background:#f7f7f7;
+padding:.6em 1.2em}.findings li{margin:.4em 0}.warning{background:#fff4e5;border-left:4px solid #d9822b;
+padding:.6em 1.2em;font-weight:600}.muted{color:#666;font-size:.9em}pre{background:#f7f7f7;
 padding:.8em;overflow-x:auto;font-size:.85em}nav a{margin-right:1em}
 """
 
@@ -33,8 +34,9 @@ class Section:
     body: str
 
 
-def paragraph(text: str) -> str:
-    return f"<p>{esc(text)}</p>"
+def paragraph(text: str, css_class: str = "") -> str:
+    cls = f' class="{esc(css_class)}"' if css_class else ""
+    return f"<p{cls}>{esc(text)}</p>"
 
 
 def bullet_list(items: list[str], css_class: str = "") -> str:
