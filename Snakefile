@@ -8,25 +8,30 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+# Config validation, the model-run table and the generic rules' input functions.
 include: "rules/common.smk"
-include: "rules/kkbox.smk"
+# Data preparation, one file per dataset (each registers what it prepares).
 include: "rules/demographics.smk"
-include: "rules/fairness.smk"
+include: "rules/kkbox.smk"
 include: "rules/lastfm.smk"
-include: "rules/lastfm_neural.smk"
+# Generic stages over {dataset}/{model}/{seed}.
+include: "rules/ranking.smk"
+include: "rules/classification.smk"
+include: "rules/evaluation.smk"
+include: "rules/fairness.smk"
 include: "rules/benchmarks.smk"
 
 
 localrules:
     all,
     kkbox,
-    kkbox_summary,
-    fairness,
     lastfm,
+    fairness,
+    summary,
+    summary_valid,
     benchmark_summary,
     fairness_kkbox_tables,
     fairness_report,
-    lastfm_summary,
 
 
 rule all:

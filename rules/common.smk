@@ -1,25 +1,30 @@
-# Config validation, wildcard constraints and input functions shared by all rules.
+# Config validation, the model-run table, wildcard constraints and the input functions of the generic
+# rules. Dataset files (rules/<dataset>.smk) register what they prepare in PREPARED (ranking datasets) or
+# CLASSIFICATION_DATA (classification datasets); the generic rules read only those tables.
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from musicrec.config_check import config_problem
+import musicrec.models as registry
+from musicrec.config_check import config_problem, model_runs
 
-problem = config_problem(config, workflow.source_path("schemas/config.schema.yaml"))
+SCHEMA = workflow.source_path("schemas/config.schema.yaml")
+problem = config_problem(config, SCHEMA)
 if problem:
     raise WorkflowError(problem)
 validate(config, "schemas/config.schema.yaml", set_default=True)
-
-
-wildcard_constraints:
-    seed=r"\d+",
-    stage=r"[a-z]+",
-
+RUNS, problem = model_runs(config, SCHEMA)
+if problem:
+    raise WorkflowError(problem)
 
 SEEDS = config["seeds"]
-KKBOX_TABLES = ["train", "test", "songs", "members", "song_extra_info"]
-KKBOX_MODELS = ["lgb", "nn", "blend"]
+# Per ranking dataset, the prepared files of a split ({split}: test or valid) by part name.
+PREPARED = {}
+# Per classification dataset, its feature tables (train, valid, test, spec).
+CLASSIFICATION_DATA = {}
+# Per dataset, the benchmark files of its data-preparation jobs.
+PREPARATION_BENCHMARKS = {}
 
 
 def raw_files(dataset, tables, extension):
@@ -29,205 +34,271 @@ def raw_files(dataset, tables, extension):
     return {name: str(Path(folder) / f"{name}{extension}") for name in tables}
 
 
-def kkbox_raw_inputs(wildcards):
-    """The five KKBox CSV files (Kaggle names)."""
-    return raw_files("kkbox", KKBOX_TABLES, ".csv")
+def entry(dataset, model):
+    """The registry entry of run ``model`` of ``dataset``."""
+    return registry.REGISTRY[RUNS[dataset][model]["registry"]]
 
 
-def kkbox_blend_inputs(wildcards):
-    """Validation predictions and submissions of every model in the blend, for one seed."""
-    inputs = {}
-    for model in config["kkbox"]["blend"]:
-        inputs[f"{model}_validation"] = (
-            f"results/kkbox/predictions/{model}/seed{wildcards.seed}.csv"
-        )
-        inputs[f"{model}_submission"] = (
-            f"results/kkbox/submissions/{model}/seed{wildcards.seed}.csv"
-        )
-    return inputs
+def runs_of(dataset, tasks):
+    """The dataset's run names whose model serves one of ``tasks``, in config order."""
+    return [m for m in RUNS.get(dataset, {}) if entry(dataset, m).task in tasks]
 
 
-def demographics_settings(dataset):
-    """The demographics config with 'auto' resolved: demo data -> demo table, real data -> musicbrainz."""
-    settings = dict(config["demographics"])
-    demo_data = config[dataset]["data"] == "demo"
-    if settings["source"] == "auto":
-        settings["source"] = "demo" if demo_data else "musicbrainz"
-    if settings["source"] == "demo" and not demo_data:
-        raise WorkflowError(
-            f"demographics.source is demo but {dataset}.data is {config[dataset]['data']!r}: "
-            "the demo table only describes the demo artists (use musicbrainz, mbid_table or name_table)"
-        )
-    if settings["source"] == "mbid_table" and not (
-        settings["mbid_table"] and settings["name_mbid_table"]
-    ):
-        raise WorkflowError(
-            "demographics.source mbid_table needs demographics.mbid_table and name_mbid_table"
-        )
-    if settings["source"] == "name_table" and not settings["name_table"]:
-        raise WorkflowError(
-            "demographics.source name_table needs demographics.name_table"
-        )
-    return settings
+def model_seeds(dataset, model):
+    """[0] for a model without randomness (written once, as seed0), else the config seeds."""
+    return SEEDS if entry(dataset, model).seeded else [0]
 
 
-def dataset_demographics_settings(wildcards):
-    """demographics_settings of the {dataset} wildcard (kkbox or lastfm)."""
-    return demographics_settings(wildcards.dataset)
+def run_table(dataset, tasks):
+    """Every (model, seed) job of the dataset's runs serving ``tasks``."""
+    return [(m, s) for m in runs_of(dataset, tasks) for s in model_seeds(dataset, m)]
 
 
-def demographics_inputs(wildcards):
-    """The {dataset}'s demo table, or the file whose artist names are looked up (KKBox songs.csv,
-    Last.fm artists.dat; the input name tells the script which), plus the mbid_table or name_table files.
-    """
-    settings = demographics_settings(wildcards.dataset)
-    if settings["source"] == "demo":
-        return {
-            "demo_table": f"resources/{wildcards.dataset}/demo/artist_demographics.csv"
+def names_pattern(tasks, gpu):
+    """Regex of the run names (any dataset) whose model serves ``tasks`` on the GPU (or not)."""
+    names = sorted(
+        {
+            m
+            for dataset in RUNS
+            for m in RUNS[dataset]
+            if entry(dataset, m).task in tasks and entry(dataset, m).gpu == gpu
         }
-    if wildcards.dataset == "kkbox":
-        inputs = {"songs": kkbox_raw_inputs(wildcards)["songs"]}
-    else:
-        inputs = {"artists": lastfm_raw_inputs(wildcards)["artists"]}
-    if settings["source"] == "mbid_table":
-        inputs["mbid_table"] = settings["mbid_table"]
-        inputs["name_mbid_table"] = settings["name_mbid_table"]
-    if settings["source"] == "name_table":
-        inputs["name_table"] = settings["name_table"]
-    return inputs
+    )
+    return "|".join(names) if names else "(?!)"
 
 
-def demographics_offline(dataset):
-    """True when the dataset's artist demographics can be built without the network (demo table,
-    mbid_table or name_table); False for MusicBrainz and for a demographics config that does not fit
-    the dataset.
-    """
-    try:
-        return demographics_settings(dataset)["source"] in (
-            "demo",
-            "mbid_table",
-            "name_table",
-        )
-    except WorkflowError:
-        return False
+def _check_names_are_unambiguous():
+    """A run name must mean the same kind of job in every dataset (the rules route by name)."""
+    kinds = {}
+    for dataset in RUNS:
+        for m in RUNS[dataset]:
+            kind = (entry(dataset, m).task, entry(dataset, m).gpu)
+            if kinds.setdefault(m, kind) != kind:
+                raise WorkflowError(
+                    f"config.yaml: model name {m!r} is a {kind[0]} model in {dataset} but a "
+                    f"{kinds[m][0]} model elsewhere; give one of them another name (with model: <registered name>)"
+                )
 
 
-# Last.fm HetRec + Spotify stage (rules/lastfm.smk; the neural models in rules/lastfm_neural.smk).
-LASTFM_TABLES = [
-    "user_artists",
-    "artists",
-    "tags",
-    "user_taggedartists",
-    "user_friends",
-]
-# Models without randomness are written once, as seed0; seeded models once per config seed.
-LASTFM_DETERMINISTIC_MODELS = [
-    f"popularity_{variant}"
-    for variant in config["lastfm"]["models"]["popularity"]["variants"]
-] + ["content_knn", "hybrid"]
-LASTFM_SEEDED_MODELS = ["random", "rf_ranker"] + [
-    name for name in ("sasrec", "two_tower") if name in config["lastfm"]["models"]
-]
-LASTFM_MODELS = ["random"] + LASTFM_DETERMINISTIC_MODELS + LASTFM_SEEDED_MODELS[1:]
-# Models trained on each user's ordered training artists; their metrics files state that order.
-LASTFM_SEQUENCE_MODELS = ["sasrec"]
-LASTFM_SPLIT = {
-    "train": "results/lastfm/split/train.parquet",
-    "test": "results/lastfm/split/test.parquet",
-    "cold_users": "results/lastfm/split/cold_users.parquet",
-}
+_check_names_are_unambiguous()
 
 
-def lastfm_raw_inputs(wildcards):
-    """The five HetRec .dat files."""
-    return raw_files("lastfm", LASTFM_TABLES, ".dat")
+wildcard_constraints:
+    dataset=r"[a-z][a-z0-9_]*",
+    seed=r"\d+",
+    stage=r"[a-z]+",
+    split="test|valid",
 
 
-def lastfm_friends_input(wildcards):
-    """user_friends.dat of the configured HetRec data: the two-tower cold-start fallback uses friends."""
-    return lastfm_raw_inputs(wildcards)["user_friends"]
-
-
-def spotify_songs_input(wildcards):
-    """spotify_songs.csv: the generated demo file, or the path named in config."""
-    source = config["lastfm"]["spotify"]
-    return "resources/spotify/demo/spotify_songs.csv" if source == "demo" else source
-
-
-def lastfm_model_seeds(model):
-    """Seeds a model's top-K lists exist for: [0] for deterministic models, else the config seeds."""
-    return [0] if model in LASTFM_DETERMINISTIC_MODELS else SEEDS
-
-
-def lastfm_metric_files(wildcards):
-    """Every metrics file the summary aggregates: each model in LASTFM_MODELS at each of its seeds."""
-    return [
-        f"results/lastfm/metrics/{model}/seed{seed}.json"
-        for model in LASTFM_MODELS
-        for seed in lastfm_model_seeds(model)
-    ]
-
-
-def lastfm_training_report_inputs(wildcards):
-    """The training report of a sequence model (SASRec), whose training order the metrics file repeats."""
-    if wildcards.lastfm_model not in LASTFM_SEQUENCE_MODELS:
-        return {}
+def run_params(wildcards):
+    """What a model job builds: dataset, run name, registered model and its hyper-parameters."""
+    run = RUNS[wildcards.dataset][wildcards.model]
+    hyperparameters = {
+        k: v for k, v in run["hyperparameters"].items() if k != "generators"
+    }
     return {
-        "training_report": f"results/lastfm/training/{wildcards.lastfm_model}/seed{wildcards.seed}.json"
+        "dataset": wildcards.dataset,
+        "model": wildcards.model,
+        "registry": run["registry"],
+        "hyperparameters": hyperparameters,
     }
 
 
-def lastfm_topk_files(wildcards):
-    """Every top-K list file of the stage: each model in LASTFM_MODELS at each of its seeds."""
+def generator_depths(wildcards):
+    """A re-ranker's generators and how many candidates per user it takes from each."""
+    return RUNS[wildcards.dataset][wildcards.model]["hyperparameters"]["generators"]
+
+
+def list_length(wildcards):
+    """Length of a model's lists: the dataset's top-K length, or more when a re-ranker takes deeper
+    candidate lists from it."""
+    depths = [
+        RUNS[wildcards.dataset][r]["hyperparameters"]["generators"].get(wildcards.model, 0)
+        for r in runs_of(wildcards.dataset, ("reranking",))
+    ]
+    return max([config[wildcards.dataset]["evaluation"]["topk"], *depths])
+
+
+def exclude_seen(wildcards):
+    return config[wildcards.dataset]["evaluation"]["exclude_seen"]
+
+
+def prepared(dataset, split, parts):
+    """The prepared files ``parts`` of one split of a ranking dataset."""
+    return {part: PREPARED[dataset][part].format(split=split) for part in parts}
+
+
+def _ranking_inputs(wildcards, split):
+    parts = ("train", "targets", *entry(wildcards.dataset, wildcards.model).data)
+    return prepared(wildcards.dataset, split, parts)
+
+
+def ranking_inputs(wildcards):
+    """A recommender's inputs on the test split: training pairs, the users to serve (targets), and the
+    data parts its registry entry reads (items, users, sequences, neighbours)."""
+    return _ranking_inputs(wildcards, "test")
+
+
+def valid_ranking_inputs(wildcards):
+    """The same on the validation split (carved from the test split's training pairs)."""
+    return _ranking_inputs(wildcards, "valid")
+
+
+def generator_seed(dataset, generator, seed):
+    return seed if entry(dataset, generator).seeded else 0
+
+
+def rerank_inputs(wildcards):
+    """A re-ranker's inputs: each generator's lists on the validation split (to learn from) and on the
+    test split (to re-rank), and both splits' training pairs, item features and targets."""
+    inputs = {}
+    seed = int(wildcards.seed)
+    for generator in generator_depths(wildcards):
+        s = generator_seed(wildcards.dataset, generator, seed)
+        inputs[f"valid_list_{generator}"] = (
+            f"results/{wildcards.dataset}/valid/topk/{generator}/seed{s}.parquet"
+        )
+        inputs[f"test_list_{generator}"] = (
+            f"results/{wildcards.dataset}/topk/{generator}/seed{s}.parquet"
+        )
+    for split in ("valid", "test"):
+        for part, path in prepared(
+            wildcards.dataset, split, ("train", "item_features", "targets")
+        ).items():
+            inputs[f"{split}_{part}"] = path
+    return inputs
+
+
+def _evaluation_inputs(wildcards, split, lists):
+    return {
+        "topk": lists,
+        **prepared(
+            wildcards.dataset, split, ("train", "targets", "cold_users", "summary")
+        ),
+    }
+
+
+def evaluation_inputs(wildcards):
+    """One model's test-split lists and what the protocol needs of the split."""
+    return _evaluation_inputs(
+        wildcards,
+        "test",
+        f"results/{wildcards.dataset}/topk/{wildcards.model}/seed{wildcards.seed}.parquet",
+    )
+
+
+def valid_evaluation_inputs(wildcards):
+    return _evaluation_inputs(
+        wildcards,
+        "valid",
+        f"results/{wildcards.dataset}/valid/topk/{wildcards.model}/seed{wildcards.seed}.parquet",
+    )
+
+
+def k_values(wildcards):
+    return config[wildcards.dataset]["evaluation"]["k_values"]
+
+
+# Models whose lists the ranking evaluation scores (CPU and GPU recommenders, re-rankers).
+EVALUATED_MODELS = "|".join(
+    [
+        names_pattern(("ranking", "reranking"), gpu=False),
+        names_pattern(("ranking",), gpu=True),
+    ]
+)
+
+
+def models_in_summary(dataset):
+    """The models a dataset's summary lists: its ranking and re-ranking runs, or its classifiers and
+    blend."""
+    if dataset in CLASSIFICATION_DATA:
+        return runs_of(dataset, ("classification",)) + ["blend"]
+    return runs_of(dataset, ("ranking", "reranking"))
+
+
+def metric_files(wildcards):
+    """Every metrics file of the dataset's summary: each model at each of its seeds."""
+    d = wildcards.dataset
     return [
-        f"results/lastfm/topk/{model}/seed{seed}.parquet"
-        for model in LASTFM_MODELS
-        for seed in lastfm_model_seeds(model)
+        f"results/{d}/metrics/{m}/seed{s}.json"
+        for m in models_in_summary(d)
+        for s in (SEEDS if m == "blend" else model_seeds(d, m))
     ]
 
 
-def lastfm_artists_input(wildcards):
-    """artists.dat of the configured HetRec data: the catalogue of the exposure baselines."""
-    return lastfm_raw_inputs(wildcards)["artists"]
-
-
-def lastfm_fairness_targets(wildcards):
-    """The Last.fm exposure tables when the artist demographics can be had offline (demo table,
-    mbid_table or name_table); none with MusicBrainz, whose lookups need the network (build them by name then).
-    """
-    if not demographics_offline("lastfm"):
-        return []
+def valid_metric_files(wildcards):
+    """The validation split's metrics files: the ranking runs (re-rankers learn on that split)."""
+    d = wildcards.dataset
     return [
-        "results/fairness/lastfm/exposure.csv",
-        "results/fairness/lastfm/first_female_rank.csv",
+        f"results/{d}/valid/metrics/{m}/seed{s}.json"
+        for m, s in run_table(d, ("ranking",))
     ]
+
+
+def summary_models(wildcards):
+    return models_in_summary(wildcards.dataset)
+
+
+def summary_title(wildcards):
+    return f"{wildcards.dataset}: mean ± std over seeds"
+
+
+def valid_summary_models(wildcards):
+    return runs_of(wildcards.dataset, ("ranking",))
+
+
+def valid_summary_title(wildcards):
+    return f"{wildcards.dataset}, validation split: mean ± std over seeds"
+
+
+def classification_inputs(wildcards):
+    """A classifier's inputs: the dataset's feature tables."""
+    return CLASSIFICATION_DATA[wildcards.dataset]
+
+
+def blend_inputs(wildcards):
+    """Validation predictions and submissions of every model in the dataset's blend, for one seed."""
+    inputs = {}
+    for model in config[wildcards.dataset]["blend"]:
+        for kind, folder in (("validation", "predictions"), ("submission", "submissions")):
+            inputs[f"{model}_{kind}"] = (
+                f"results/{wildcards.dataset}/{folder}/{model}/seed{wildcards.seed}.csv"
+            )
+    return inputs
+
+
+def blend_weights(wildcards):
+    return config[wildcards.dataset]["blend"]
+
+
+def model_benchmarks(dataset):
+    """The benchmark files of every model job of a dataset (the same run table the rules use)."""
+    if dataset in CLASSIFICATION_DATA:
+        jobs = [
+            f"classify/{m}/seed{s}"
+            for m, s in run_table(dataset, ("classification",))
+        ]
+        jobs += [f"blend/seed{s}" for s in SEEDS]
+    else:
+        jobs = [f"recommend/{m}/seed{s}" for m, s in run_table(dataset, ("ranking",))]
+        jobs += [f"rerank/{m}/seed{s}" for m, s in run_table(dataset, ("reranking",))]
+        generators = {
+            g
+            for r in runs_of(dataset, ("reranking",))
+            for g in RUNS[dataset][r]["hyperparameters"]["generators"]
+        }
+        jobs += [
+            f"recommend_valid/{g}/seed{s}"
+            for g in sorted(generators)
+            for s in model_seeds(dataset, g)
+        ]
+    return [f"results/benchmarks/{dataset}/{job}.tsv" for job in jobs]
 
 
 def stage_benchmarks(wildcards):
-    """The benchmark files of every job of one stage (the jobs its target rule needs)."""
-    if wildcards.stage == "kkbox":
-        per_seed = expand(
-            "results/benchmarks/kkbox/{model}/seed{seed}.tsv",
-            model=KKBOX_MODELS,
-            seed=SEEDS,
+    """The benchmark files of every job of one dataset's stage: data preparation and model jobs."""
+    if wildcards.stage not in PREPARATION_BENCHMARKS:
+        raise WorkflowError(
+            f"no benchmark summary for {wildcards.stage!r}; stages: {', '.join(PREPARATION_BENCHMARKS)}"
         )
-        demo = (
-            ["results/benchmarks/kkbox/demo_data.tsv"]
-            if config["kkbox"]["data"] == "demo"
-            else []
-        )
-        return demo + ["results/benchmarks/kkbox/features.tsv"] + per_seed
-    if wildcards.stage == "lastfm":
-        uses_demo = "demo" in (config["lastfm"]["data"], config["lastfm"]["spotify"])
-        demo = ["results/benchmarks/lastfm/demo_data.tsv"] if uses_demo else []
-        prepare = [
-            f"results/benchmarks/lastfm/{step}.tsv"
-            for step in ("split", "features", "similar_songs")
-        ]
-        models = [
-            f"results/benchmarks/lastfm/{model}/seed{seed}.tsv"
-            for model in LASTFM_MODELS
-            for seed in lastfm_model_seeds(model)
-        ]
-        return demo + prepare + models
-    raise WorkflowError(f"no benchmark summary defined for stage {wildcards.stage!r}")
+    return PREPARATION_BENCHMARKS[wildcards.stage] + model_benchmarks(wildcards.stage)

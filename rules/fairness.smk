@@ -3,6 +3,7 @@
 # plays with a known artist gender), and the self-contained report results/fairness_report.html.
 
 FAIRNESS_DIR = "results/fairness/kkbox"
+KKBOX_MODELS = models_in_summary("kkbox")
 FAIRNESS_SEED_TABLES = [
     "group_metrics",
     "disparities",
@@ -139,14 +140,27 @@ rule fairness_report:
         "../workflow_scripts/fairness_report.py"
 
 
+def lastfm_topk_files(wildcards):
+    """Every top-K list file of the Last.fm stage: each ranking and re-ranking model at each of its seeds."""
+    return [
+        f"results/lastfm/topk/{model}/seed{seed}.parquet"
+        for model, seed in run_table("lastfm", ("ranking", "reranking"))
+    ]
+
+
+def lastfm_artists_input(wildcards):
+    """artists.dat of the configured HetRec data: the catalogue of the exposure baselines."""
+    return lastfm_raw_inputs(wildcards)["artists"]
+
+
 # Last.fm: artist-gender exposure in every model's top-K lists (one job over all models and seeds).
 rule fairness_lastfm:
     input:
         topk=lastfm_topk_files,
         artists=lastfm_artists_input,
         demographics="results/lastfm/artist_demographics.csv",
-        train=LASTFM_SPLIT["train"],
-        cold_users=LASTFM_SPLIT["cold_users"],
+        train=PREPARED["lastfm"]["train"].format(split="test"),
+        cold_users=PREPARED["lastfm"]["cold_users"].format(split="test"),
     output:
         **{
             f"{name}{suffix}": f"results/fairness/lastfm/{name}{suffix}.parquet"
@@ -172,7 +186,7 @@ rule fairness_lastfm:
     params:
         top_k=FAIRNESS_SETTINGS["top_k"],
         focus_group=FAIRNESS_SETTINGS["focus_group"],
-        list_length=config["lastfm"]["topk"],
+        list_length=config["lastfm"]["evaluation"]["topk"],
         description={
             "data": config["lastfm"]["data"],
             "demographics": f"results/lastfm/artist_demographics.csv (source: {config['demographics']['source']})",

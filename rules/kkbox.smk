@@ -1,11 +1,27 @@
-# KKBox (WSDM Cup 2018): demo data, features, LightGBM and Keras NN per seed, blend, summary.
+# KKBox (WSDM Cup 2018) data preparation: demo data and the feature tables. Its models (kkbox.models:
+# LightGBM, Keras NN) run through the generic classification rules, blended per seed (kkbox.blend).
+
+KKBOX_TABLES = ["train", "test", "songs", "members", "song_extra_info"]
+CLASSIFICATION_DATA["kkbox"] = {
+    part: f"results/kkbox/features/{part}.parquet" for part in ("train", "valid", "test")
+} | {"spec": "results/kkbox/features/spec.json"}
+PREPARATION_BENCHMARKS["kkbox"] = [
+    f"results/benchmarks/kkbox/{step}.tsv"
+    for step in (["demo_data"] if config["kkbox"]["data"] == "demo" else [])
+    + ["features"]
+]
+
+
+def kkbox_raw_inputs(wildcards):
+    """The five KKBox CSV files (Kaggle names)."""
+    return raw_files("kkbox", KKBOX_TABLES, ".csv")
 
 
 rule kkbox:
     input:
         expand(
             "results/kkbox/predictions/{model}/seed{seed}.csv",
-            model=KKBOX_MODELS,
+            model=models_in_summary("kkbox"),
             seed=SEEDS,
         ),
         "results/kkbox/summary.csv",
@@ -56,98 +72,3 @@ rule kkbox_features:
         validation_fraction=config["kkbox"]["validation_fraction"],
     script:
         "../workflow_scripts/kkbox_features.py"
-
-
-rule kkbox_lgb:
-    input:
-        **rules.kkbox_features.output,
-    output:
-        validation="results/kkbox/predictions/lgb/seed{seed}.csv",
-        submission="results/kkbox/submissions/lgb/seed{seed}.csv",
-        metrics="results/kkbox/metrics/lgb/seed{seed}.json",
-    log:
-        "results/logs/kkbox/lgb/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/kkbox/lgb/seed{seed}.tsv"
-    conda:
-        "../envs/lightgbm.yaml"
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=30,
-    params:
-        model="lgb",
-        hyperparameters=config["kkbox"]["models"]["lgb"],
-    script:
-        "../workflow_scripts/kkbox_lgb.py"
-
-
-rule kkbox_nn:
-    input:
-        **rules.kkbox_features.output,
-    output:
-        validation="results/kkbox/predictions/nn/seed{seed}.csv",
-        submission="results/kkbox/submissions/nn/seed{seed}.csv",
-        metrics="results/kkbox/metrics/nn/seed{seed}.json",
-    log:
-        "results/logs/kkbox/nn/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/kkbox/nn/seed{seed}.tsv"
-    conda:
-        "../envs/keras.yaml"
-    threads: 1
-    resources:
-        mem_mb=6000,
-        runtime=60,
-        gpu=1,
-    params:
-        model="nn",
-        hyperparameters=config["kkbox"]["models"]["nn"],
-    script:
-        "../workflow_scripts/kkbox_nn.py"
-
-
-rule kkbox_blend:
-    input:
-        unpack(kkbox_blend_inputs),
-    output:
-        validation="results/kkbox/predictions/blend/seed{seed}.csv",
-        submission="results/kkbox/submissions/blend/seed{seed}.csv",
-        metrics="results/kkbox/metrics/blend/seed{seed}.json",
-    log:
-        "results/logs/kkbox/blend/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/kkbox/blend/seed{seed}.tsv"
-    conda:
-        "../envs/core.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        weights=config["kkbox"]["blend"],
-    script:
-        "../workflow_scripts/kkbox_blend.py"
-
-
-rule kkbox_summary:
-    input:
-        expand(
-            "results/kkbox/metrics/{model}/seed{seed}.json",
-            model=KKBOX_MODELS,
-            seed=SEEDS,
-        ),
-    output:
-        "results/kkbox/summary.csv",
-    log:
-        "results/logs/kkbox/summary.log",
-    benchmark:
-        "results/benchmarks/kkbox/summary.tsv"
-    conda:
-        "../envs/core.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/kkbox_summary.py"

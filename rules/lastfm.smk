@@ -1,9 +1,57 @@
-# Last.fm HetRec 2011 2k + Spotify 30k songs: demo data, per-user split, artist features,
-# top-K recommenders (random, popularity, content kNN, hybrid, RandomForest ranker; SASRec and
-# two-tower + FAISS come from config keys lastfm.models.sasrec / two_tower), evaluation, summary.
-wildcard_constraints:
-    lastfm_model="|".join(LASTFM_MODELS),
-    variant="plays|users",
+# Last.fm HetRec 2011 2k + Spotify 30k songs, data preparation: demo data, the test split and the
+# validation split inside it, item/user features per split, the friendship graph, and the Spotify
+# similar-songs table. Its models (lastfm.models) run through the generic ranking rules.
+
+LASTFM_TABLES = [
+    "user_artists",
+    "artists",
+    "tags",
+    "user_taggedartists",
+    "user_friends",
+]
+LASTFM_SPLIT_PARTS = ["train", "targets", "cold_users", "sequences"]
+PREPARED["lastfm"] = {
+    **{
+        part: f"results/lastfm/split/{{split}}/{part}.parquet"
+        for part in LASTFM_SPLIT_PARTS
+    },
+    "summary": "results/lastfm/split/{split}/summary.json",
+    "item_features": "results/lastfm/features/{split}/items.parquet",
+    "user_features": "results/lastfm/features/{split}/users.parquet",
+    "neighbours": "results/lastfm/split/neighbours.parquet",
+}
+PREPARATION_BENCHMARKS["lastfm"] = [
+    f"results/benchmarks/lastfm/{step}.tsv"
+    for step in (
+        ["demo_data"]
+        if "demo" in (config["lastfm"]["data"], config["lastfm"]["spotify"])
+        else []
+    )
+    + ["split", "features/test", "features/valid", "similar_songs"]
+]
+
+
+def lastfm_raw_inputs(wildcards):
+    """The five HetRec .dat files."""
+    return raw_files("lastfm", LASTFM_TABLES, ".dat")
+
+
+def spotify_songs_input(wildcards):
+    """spotify_songs.csv: the generated demo file, or the path named in config."""
+    source = config["lastfm"]["spotify"]
+    return "resources/spotify/demo/spotify_songs.csv" if source == "demo" else source
+
+
+def lastfm_fairness_targets(wildcards):
+    """The Last.fm exposure tables when the artist demographics can be had offline (demo table,
+    mbid_table or name_table); none with MusicBrainz, whose lookups need the network (build them by name then).
+    """
+    if not demographics_offline("lastfm"):
+        return []
+    return [
+        "results/fairness/lastfm/exposure.csv",
+        "results/fairness/lastfm/first_female_rank.csv",
+    ]
 
 
 rule lastfm:
@@ -42,9 +90,12 @@ rule lastfm_split:
     input:
         unpack(lastfm_raw_inputs),
     output:
-        **LASTFM_SPLIT,
-        sequences="results/lastfm/split/sequences.parquet",
-        summary="results/lastfm/split/summary.json",
+        **{
+            f"{split}_{part}": PREPARED["lastfm"][part].format(split=split)
+            for split in ("test", "valid")
+            for part in LASTFM_SPLIT_PARTS + ["summary"]
+        },
+        neighbours=PREPARED["lastfm"]["neighbours"],
     log:
         "results/logs/lastfm/split.log",
     benchmark:
@@ -65,15 +116,15 @@ rule lastfm_features:
     input:
         unpack(lastfm_raw_inputs),
         spotify=spotify_songs_input,
-        train=LASTFM_SPLIT["train"],
+        train=PREPARED["lastfm"]["train"],
     output:
-        artists="results/lastfm/artists.parquet",
-        users="results/lastfm/users.parquet",
-        join_coverage="results/lastfm/join_coverage.json",
+        item_features=PREPARED["lastfm"]["item_features"],
+        user_features=PREPARED["lastfm"]["user_features"],
+        join_coverage="results/lastfm/features/{split}/join_coverage.json",
     log:
-        "results/logs/lastfm/features.log",
+        "results/logs/lastfm/features/{split}.log",
     benchmark:
-        "results/benchmarks/lastfm/features.tsv"
+        "results/benchmarks/lastfm/features/{split}.tsv"
     conda:
         "../envs/lastfm.yaml"
     threads: 1
@@ -100,179 +151,6 @@ rule lastfm_similar_songs:
         mem_mb=4000,
         runtime=10,
     params:
-        neighbours=config["lastfm"]["models"]["content_knn"]["similar_songs"],
+        neighbours=config["lastfm"]["similar_songs"],
     script:
         "../workflow_scripts/lastfm_similar_songs.py"
-
-
-rule lastfm_random:
-    input:
-        **LASTFM_SPLIT,
-        artists="results/lastfm/artists.parquet",
-    output:
-        topk="results/lastfm/topk/random/seed{seed}.parquet",
-    log:
-        "results/logs/lastfm/random/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/lastfm/random/seed{seed}.tsv"
-    conda:
-        "../envs/lastfm.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        model="random",
-        hyperparameters={},
-        topk=config["lastfm"]["topk"],
-    script:
-        "../workflow_scripts/lastfm_recommend.py"
-
-
-rule lastfm_popularity:
-    input:
-        **LASTFM_SPLIT,
-        artists="results/lastfm/artists.parquet",
-    output:
-        topk="results/lastfm/topk/popularity_{variant}/seed0.parquet",
-    log:
-        "results/logs/lastfm/popularity_{variant}/seed0.log",
-    benchmark:
-        "results/benchmarks/lastfm/popularity_{variant}/seed0.tsv"
-    conda:
-        "../envs/lastfm.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        model="popularity_{variant}",
-        hyperparameters={},
-        topk=config["lastfm"]["topk"],
-    script:
-        "../workflow_scripts/lastfm_recommend.py"
-
-
-rule lastfm_content_knn:
-    input:
-        **LASTFM_SPLIT,
-        artists="results/lastfm/artists.parquet",
-    output:
-        topk="results/lastfm/topk/content_knn/seed0.parquet",
-    log:
-        "results/logs/lastfm/content_knn/seed0.log",
-    benchmark:
-        "results/benchmarks/lastfm/content_knn/seed0.tsv"
-    conda:
-        "../envs/lastfm.yaml"
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=10,
-    params:
-        model="content_knn",
-        hyperparameters=config["lastfm"]["models"]["content_knn"],
-        topk=config["lastfm"]["topk"],
-    script:
-        "../workflow_scripts/lastfm_recommend.py"
-
-
-rule lastfm_hybrid:
-    input:
-        **LASTFM_SPLIT,
-        artists="results/lastfm/artists.parquet",
-    output:
-        topk="results/lastfm/topk/hybrid/seed0.parquet",
-    log:
-        "results/logs/lastfm/hybrid/seed0.log",
-    benchmark:
-        "results/benchmarks/lastfm/hybrid/seed0.tsv"
-    conda:
-        "../envs/lastfm.yaml"
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=10,
-    params:
-        model="hybrid",
-        hyperparameters={
-            **config["lastfm"]["models"]["hybrid"],
-            **config["lastfm"]["models"]["content_knn"],
-        },
-        topk=config["lastfm"]["topk"],
-    script:
-        "../workflow_scripts/lastfm_recommend.py"
-
-
-rule lastfm_rf_ranker:
-    input:
-        **LASTFM_SPLIT,
-        artists="results/lastfm/artists.parquet",
-    output:
-        topk="results/lastfm/topk/rf_ranker/seed{seed}.parquet",
-        importances="results/lastfm/importances/rf_ranker/seed{seed}.csv",
-    log:
-        "results/logs/lastfm/rf_ranker/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/lastfm/rf_ranker/seed{seed}.tsv"
-    conda:
-        "../envs/lastfm.yaml"
-    threads: 2
-    resources:
-        mem_mb=6000,
-        runtime=30,
-    params:
-        model="rf_ranker",
-        hyperparameters={
-            **config["lastfm"]["models"]["rf_ranker"],
-            **config["lastfm"]["models"]["content_knn"],
-        },
-        topk=config["lastfm"]["topk"],
-    script:
-        "../workflow_scripts/lastfm_recommend.py"
-
-
-rule lastfm_evaluate:
-    input:
-        unpack(lastfm_training_report_inputs),
-        **LASTFM_SPLIT,
-        topk="results/lastfm/topk/{lastfm_model}/seed{seed}.parquet",
-        split_summary="results/lastfm/split/summary.json",
-    output:
-        "results/lastfm/metrics/{lastfm_model}/seed{seed}.json",
-    log:
-        "results/logs/lastfm/evaluate/{lastfm_model}/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/lastfm/evaluate/{lastfm_model}/seed{seed}.tsv"
-    conda:
-        "../envs/lastfm.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        k_values=config["lastfm"]["k_values"],
-    script:
-        "../workflow_scripts/lastfm_evaluate.py"
-
-
-rule lastfm_summary:
-    input:
-        lastfm_metric_files,
-    output:
-        summary="results/lastfm/summary.csv",
-        figure="results/lastfm/comparison.png",
-    log:
-        "results/logs/lastfm/summary.log",
-    benchmark:
-        "results/benchmarks/lastfm/summary.tsv"
-    conda:
-        "../envs/lastfm.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        models=LASTFM_MODELS,
-    script:
-        "../workflow_scripts/lastfm_summary.py"

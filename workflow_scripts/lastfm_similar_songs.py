@@ -1,11 +1,15 @@
 """Rule lastfm_similar_songs: song-to-song similar-songs table of the Spotify catalogue."""
 
-from musicrec.pipelines.lastfm import build_similar_songs
-from musicrec.scripting import run_script
+from musicrec.datasets import spotify
+from musicrec.features.lastfm import similar_songs
+from musicrec.io import write_parquet
+from musicrec.scripting import log, run_script
 
 
 def main(smk):
-    build_similar_songs(smk.input.spotify, int(smk.params.neighbours), smk.output[0])
+    table = similar_songs(spotify.load(smk.input.spotify), int(smk.params.neighbours))
+    write_parquet(table, smk.output[0])
+    log.info("similar songs: %d rows for %d tracks", table.height, table["track_id"].n_unique())
 
 
 run_script(main, snakemake)  # noqa: F821

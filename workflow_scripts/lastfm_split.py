@@ -1,12 +1,19 @@
-"""Rule lastfm_split: per-user train/test split, cold users, and the ordered training sequences."""
+"""Rule lastfm_split: the test split and the validation split inside it (train, targets, cold users, ordered
+training sequences, summary each) and the friendship graph."""
 
-from musicrec.pipelines.lastfm import SplitParams, build_split
+from musicrec.datasets import lastfm
+from musicrec.io import write_json, write_parquet
 from musicrec.scripting import run_script, typed_params
 
 
 def main(smk):
-    inputs = dict(smk.input.items())
-    build_split(inputs, typed_params(SplitParams, smk.params.split), dict(smk.output.items()))
+    tables = lastfm.load({name: smk.input[name] for name in lastfm.TABLE_NAMES})
+    splits = lastfm.prepare_splits(tables, typed_params(lastfm.SplitParams, smk.params.split))
+    for split in ("test", "valid"):
+        for part in ("train", "targets", "cold_users", "sequences"):
+            write_parquet(splits[split][part], smk.output[f"{split}_{part}"])
+        write_json(splits[split]["summary"], smk.output[f"{split}_summary"])
+    write_parquet(splits["neighbours"], smk.output.neighbours)
 
 
 run_script(main, snakemake)  # noqa: F821

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import torch
 
@@ -64,3 +67,45 @@ def seeded_generator(seed: int) -> torch.Generator:
     generator = torch.Generator()
     generator.manual_seed(int(seed))
     return generator
+
+
+@dataclass
+class TrainingLog:
+    """Mean loss and wall seconds of every epoch of one :func:`train_epochs` run."""
+
+    losses: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def report(self) -> dict:
+        return {"epoch_losses": [round(x, 5) for x in self.losses],
+                "epoch_seconds_mean": round(sum(self.seconds) / max(len(self.seconds), 1), 4),
+                "epochs": len(self.losses)}
+
+
+def train_epochs(network: torch.nn.Module, optimiser: torch.optim.Optimizer, epochs: int,
+                 batches: Callable[[int], Iterable], loss: Callable[[object], tuple[torch.Tensor, int]],
+                 device: torch.device, name: str) -> TrainingLog:
+    """The one training loop of the package's torch models.
+
+    For each epoch, ``batches(epoch)`` yields the epoch's batches; ``loss(batch)`` returns the batch's mean
+    loss and its number of examples, computed under autocast (float16 on CUDA). Each batch is one
+    optimiser step through the gradient scaler. Every epoch's example-weighted mean loss and time are
+    logged and returned.
+    """
+    scaler = grad_scaler(device)
+    history = TrainingLog()
+    for epoch in range(epochs):
+        network.train()
+        started = time.perf_counter()
+        total, count = 0.0, 0
+        for batch in batches(epoch):
+            with autocast(device):
+                value, n = loss(batch)
+            optimisation_step(value, optimiser, scaler)
+            total += float(value.detach()) * n
+            count += n
+        history.losses.append(total / max(count, 1))
+        history.seconds.append(time.perf_counter() - started)
+        log.info("%s epoch %d/%d: loss %.4f (%.2f s)", name, epoch + 1, epochs, history.losses[-1],
+                 history.seconds[-1])
+    return history

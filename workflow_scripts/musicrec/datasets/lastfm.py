@@ -9,11 +9,13 @@ log says which. The other files must be UTF-8. Rows whose every field is empty a
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import polars as pl
 
 from ..errors import InputDataError
+from ..splits import per_user_random
 from .validation import cast_columns, read_text_table, require_columns, require_unique, require_values
 
 log = logging.getLogger(__name__)
@@ -87,16 +89,88 @@ def load(paths: dict[str, str]) -> dict[str, pl.DataFrame]:
 
 
 def interactions(user_artists: pl.DataFrame) -> pl.DataFrame:
-    """user_artists in the workflow's column names: user_id, artist_id, weight."""
-    return user_artists.rename({"userID": "user_id", "artistID": "artist_id"})
+    """user_artists in the interactions contract: user_id, item_id (the artist id), weight (plays)."""
+    return user_artists.rename({"userID": "user_id", "artistID": "item_id"})
 
 
 def first_tag_dates(user_taggedartists: pl.DataFrame) -> pl.DataFrame:
-    """Each (user_id, artist_id)'s first tagging date, as a polars Date (day granularity)."""
+    """Each (user_id, item_id)'s first tagging date, as a polars Date (day granularity)."""
     valid = user_taggedartists.filter(pl.col("year").is_between(1990, 2030) & pl.col("month").is_between(1, 12)
                                       & pl.col("day").is_between(1, 31))
     return (
         valid.with_columns(pl.date(pl.col("year"), pl.col("month"), pl.col("day")).alias("tag_date"))
         .group_by("userID", "artistID").agg(pl.col("tag_date").min().alias("first_tag_date"))
-        .rename({"userID": "user_id", "artistID": "artist_id"})
+        .rename({"userID": "user_id", "artistID": "item_id"})
     )
+
+
+SEQUENCE_ORDER = ("each user's training artists ordered by first tagging date (user_taggedartists.dat); artists "
+                  "the user never tagged follow, by listening weight (heaviest first)")
+
+
+def training_sequences(train: pl.DataFrame, first_tags: pl.DataFrame) -> pl.DataFrame:
+    """Order each user's training artists (see ``SEQUENCE_ORDER``): tagged ones by first tagging date (ties:
+    heavier first), then never-tagged ones by weight; ``ordered_by`` says which key placed each row."""
+    return (
+        train.join(first_tags, on=["user_id", "item_id"], how="left")
+        .with_columns(pl.col("first_tag_date").is_null().alias("untagged"))
+        .sort(["user_id", "untagged", "first_tag_date", "weight", "item_id"],
+              descending=[False, False, False, True, False], nulls_last=True)
+        .with_columns(pl.int_range(pl.len()).over("user_id").alias("position"),
+                      pl.when(pl.col("untagged")).then(pl.lit("weight")).otherwise(pl.lit("first_tag_date"))
+                      .alias("ordered_by"))
+        .select("user_id", "item_id", "position", "ordered_by", "first_tag_date", "weight")
+    )
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    test_fraction: float = 0.2
+    min_artists: int = 5
+    cold_users: int = 50
+    seed: int = 42
+
+
+def _split_files(train: pl.DataFrame, targets: pl.DataFrame, cold: pl.DataFrame, first_tags: pl.DataFrame,
+                 description: str, n_artists: int, params: SplitParams) -> dict:
+    sequences = training_sequences(train, first_tags)
+    summary = {
+        "description": description, "split": asdict(params), "items": n_artists,
+        "users": pl.concat([train["user_id"], targets["user_id"]]).n_unique(),
+        "train_pairs": train.height, "target_pairs": targets.height, "cold_users": cold.height,
+        "sequence_order": SEQUENCE_ORDER,
+        "sequence_rows_by_order_key": dict(sequences.group_by("ordered_by").len().sort("ordered_by").iter_rows()),
+    }
+    return {"train": train, "targets": targets, "cold_users": cold, "sequences": sequences, "summary": summary}
+
+
+def prepare_splits(tables: dict[str, pl.DataFrame], params: SplitParams) -> dict[str, dict]:
+    """The stage's two splits of the user-artist pairs, each with its training sequences and a summary.
+
+    * ``test``: per-user random split (:func:`musicrec.splits.per_user_random`) with held-out cold users;
+    * ``valid``: the same split again inside ``test``'s training pairs (seed + 1, no cold users): what
+      re-rankers learn from and hyper-parameters are tuned on, so the test pairs are never seen.
+    Also ``neighbours``: the friendship graph (user_id, neighbour_id) of user_friends.dat.
+    """
+    pairs = interactions(tables["user_artists"])
+    first_tags = first_tag_dates(tables["user_taggedartists"])
+    n_artists = tables["artists"].height
+    test = per_user_random(pairs, params.test_fraction, params.min_artists, params.cold_users, params.seed)
+    valid_params = SplitParams(params.test_fraction, params.min_artists, 0, params.seed + 1)
+    valid = per_user_random(test["train"], params.test_fraction, params.min_artists, 0, valid_params.seed)
+    share = f"{params.test_fraction:.0%} of each user's artists (at least 1)"
+    too_few = f"users with fewer than {params.min_artists} artists only in train (not evaluated)"
+    log.info("split: %d pairs -> %d train, %d test (%d cold users); validation inside train: %d / %d", pairs.height,
+             test["train"].height, test["test"].height, test["cold_users"].height, valid["train"].height,
+             valid["test"].height)
+    return {
+        "test": _split_files(test["train"], test["test"], test["cold_users"], first_tags,
+                             f"per-user random split of user-artist pairs: {share} in test; {too_few}; "
+                             f"{test['cold_users'].height} cold users with all pairs in test (evaluated "
+                             "separately)", n_artists, params),
+        "valid": _split_files(valid["train"], valid["test"], valid["cold_users"], first_tags,
+                              f"validation split inside the test split's training pairs: {share} held out "
+                              f"again per user (seed {valid_params.seed}); {too_few}", n_artists, valid_params),
+        "neighbours": tables["user_friends"].select(pl.col("userID").alias("user_id"),
+                                                    pl.col("friendID").alias("neighbour_id")),
+    }

@@ -21,7 +21,7 @@ from ..io import write_csv, write_json, write_parquet
 from . import coverage, exposure
 from .group_metrics import group_metrics
 from .groups import item_artist_genders, read_artist_genders, user_groups
-from .seeds import over_seeds
+from ..summaries import over_seeds
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import polars as pl
 from ..datasets import lastfm
 from ..errors import ConfigError, InputDataError
 from ..io import write_csv, write_json, write_parquet
-from ..pipelines.lastfm import read_topk
+from ..schema import read_topk
 from . import exposure
 from .groups import read_artist_genders
-from .seeds import over_seeds
+from ..summaries import over_seeds
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def artist_groups(artists_path, demographics_path) -> pl.DataFrame:
 
 def baselines(items: pl.DataFrame, train: pl.DataFrame) -> pl.DataFrame:
     """group, catalogue_share, listening_share (play weight), pair_share (training pairs)."""
-    pairs = train.select(pl.col("artist_id").alias("item"), "weight")
+    pairs = train.select(pl.col("item_id").alias("item"), "weight")
     shares = {
         "catalogue_share": exposure.group_shares(items, items),
         "listening_share": exposure.group_shares(pairs, items, weight="weight"),

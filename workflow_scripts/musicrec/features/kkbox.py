@@ -307,7 +307,11 @@ def build(tables: dict[str, pl.DataFrame], config: FeatureConfig) -> FeatureTabl
         "lgb_categorical": [f"{c}_code" for c in LGB_CATEGORICAL],
         "numeric": numeric,
         "id_columns": ["row_id", "id", "msno", "song_id", "artist_name", "member_gender", "member_age", "target"],
+        "prediction_columns": ["row_id", "msno", "song_id", "artist_name", "target"],
+        "submission_id": "id",
         "split": {
+            "description": f"validation: last {config.validation_fraction:.0%} of train.csv rows in time order "
+                           "(time-ordered, not random)",
             "method": "time-ordered: last validation_fraction of train.csv rows",
             "validation_fraction": config.validation_fraction,
             "n_rows": {s: int(n) for s, n in rows["split"].value_counts().iter_rows()},

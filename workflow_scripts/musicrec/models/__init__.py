@@ -1,0 +1,72 @@
+"""The model registry: config names models by these keys; a job imports only its own model's module.
+
+Each entry says where the class lives ("module:Class", imported on first use), the task it serves, whether
+its output depends on the seed (unseeded models run once, as seed 0), whether its jobs go to the GPU rule,
+and which optional parts of the prepared data it reads (so a model's jobs depend only on those files):
+
+* tasks: ``ranking`` (a :class:`~musicrec.models.base.Recommender` fitted on interactions), ``reranking``
+  (a :class:`~musicrec.models.base.BinaryClassifier` over other models' candidate lists), ``classification``
+  (a BinaryClassifier over a dataset's feature tables, e.g. KKBox);
+* data parts: ``item_features``, ``user_features``, ``sequences`` (ordered histories), ``neighbours``
+  (a user-user graph such as friends).
+
+This module imports nothing heavy, so the Snakefile can read it at parse time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+TASKS = ("ranking", "reranking", "classification")
+DATA_PARTS = ("item_features", "user_features", "sequences", "neighbours")
+
+
+@dataclass(frozen=True)
+class Entry:
+    target: str
+    task: str
+    seeded: bool
+    gpu: bool = False
+    data: tuple[str, ...] = ()
+
+
+REGISTRY: dict[str, Entry] = {
+    "random": Entry("musicrec.models.random_baseline:RandomRecommender", "ranking", seeded=True),
+    "popularity": Entry("musicrec.models.popularity:PopularityRecommender", "ranking", seeded=False),
+    "item_knn": Entry("musicrec.models.item_knn:ItemKNNRecommender", "ranking", seeded=False),
+    "rp3beta": Entry("musicrec.models.rp3beta:RP3betaRecommender", "ranking", seeded=False),
+    "ease": Entry("musicrec.models.ease:EASERecommender", "ranking", seeded=False),
+    "als": Entry("musicrec.models.als:ALSRecommender", "ranking", seeded=True),
+    "bpr": Entry("musicrec.models.bpr:BPRRecommender", "ranking", seeded=True),
+    "content_knn": Entry("musicrec.models.content_knn:ContentKNNRecommender", "ranking", seeded=False,
+                         data=("item_features",)),
+    "hybrid": Entry("musicrec.models.hybrid:HybridRecommender", "ranking", seeded=False, data=("item_features",)),
+    "lightgcn": Entry("musicrec.models.lightgcn:LightGCNRecommender", "ranking", seeded=True, gpu=True),
+    "sasrec": Entry("musicrec.models.sasrec:SASRecRecommender", "ranking", seeded=True, gpu=True,
+                    data=("sequences",)),
+    "two_tower": Entry("musicrec.models.two_tower:TwoTowerRecommender", "ranking", seeded=True, gpu=True,
+                       data=("item_features", "user_features", "neighbours")),
+    "rf_ranker": Entry("musicrec.models.rf_ranker:RandomForestRanker", "reranking", seeded=True),
+    "ltr_ranker": Entry("musicrec.models.ltr_ranker:LambdaRankRanker", "reranking", seeded=True),
+    "lightgbm": Entry("musicrec.models.lightgbm_model:LightGBMClassifier", "classification", seeded=True),
+    "keras_nn": Entry("musicrec.models.keras_nn:KerasNNClassifier", "classification", seeded=True, gpu=True),
+}
+
+
+def entry(name: str) -> Entry:
+    """The registry entry of ``name`` (KeyError naming the registered models otherwise)."""
+    if name not in REGISTRY:
+        raise KeyError(f"unknown model {name!r}; registered: {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[name]
+
+
+def load(name: str) -> type:
+    """Import and return the class of registered model ``name``."""
+    module, _, cls = entry(name).target.partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def build(name: str, hyperparameters: dict, seed: int, threads: int = 1):
+    """An unfitted instance of model ``name`` with config ``hyperparameters``, ``seed`` and ``threads``."""
+    return load(name)(**hyperparameters, seed=int(seed), threads=int(threads))

@@ -14,7 +14,7 @@ import os
 import numpy as np
 import polars as pl
 
-from .base import FeatureSpec
+from .base import BinaryClassifier, FeatureSpec
 
 log = logging.getLogger(__name__)
 
@@ -25,33 +25,28 @@ def _signed_log(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
 
-class KerasNNModel:
-    def __init__(self, params: dict, spec: FeatureSpec, seed: int, threads: int = 1):
-        self.embedding_dim = int(params.get("embedding_dim", 16))
-        self.hidden_units = [int(u) for u in params.get("hidden_units", [128, 32])]
-        self.dropout = float(params.get("dropout", 0.2))
-        self.learning_rate = float(params.get("learning_rate", 2e-3))
-        self.batch_size = int(params.get("batch_size", 4096))
-        self.epochs = int(params.get("epochs", 2))
-        self.spec = spec
-        self.seed = int(seed)
-        self.threads = int(threads)
-        self.model = None
-        self._mean: np.ndarray | None = None
-        self._std: np.ndarray | None = None
-
-    @classmethod
-    def from_hyperparameters(cls, hyperparameters: dict, spec: FeatureSpec, seed: int, threads: int):
-        return cls(hyperparameters, spec, seed, threads)
+class KerasNNClassifier(BinaryClassifier):
+    def __init__(self, embedding_dim: int = 16, hidden_units: list[int] = (128, 32), dropout: float = 0.2,
+                 learning_rate: float = 0.002, batch_size: int = 4096, epochs: int = 2, seed: int = 0,
+                 threads: int = 1):
+        self.embedding_dim = embedding_dim
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.seed = seed
+        self.threads = threads
 
     def _inputs(self, frame: pl.DataFrame) -> dict[str, np.ndarray]:
-        numeric = _signed_log(frame.select(self.spec.numeric).to_numpy().astype(np.float64))
-        if self._mean is None:
-            self._mean = np.nanmean(numeric, axis=0)
-            self._std = np.nanstd(numeric, axis=0) + 1e-6
-        numeric = np.nan_to_num((numeric - self._mean) / self._std, nan=0.0).astype(np.float32)
+        """Model inputs; the numeric standardisation is fitted on the first table seen (the training one)."""
+        numeric = _signed_log(frame.select(self.spec_.numeric).to_numpy().astype(np.float64))
+        if not hasattr(self, "mean_"):
+            self.mean_ = np.nanmean(numeric, axis=0)
+            self.std_ = np.nanstd(numeric, axis=0) + 1e-6
+        numeric = np.nan_to_num((numeric - self.mean_) / self.std_, nan=0.0).astype(np.float32)
         inputs = {"numeric": numeric}
-        for col, cardinality in self.spec.categorical.items():
+        for col, cardinality in self.spec_.categorical.items():
             inputs[col] = np.clip(frame[col].to_numpy(), 0, cardinality - 1).astype(np.int32)
         return inputs
 
@@ -59,11 +54,11 @@ class KerasNNModel:
         import keras
         from keras import layers
 
-        cat_inputs = {c: keras.Input(shape=(), dtype="int32", name=c) for c in self.spec.categorical}
+        cat_inputs = {c: keras.Input(shape=(), dtype="int32", name=c) for c in self.spec_.categorical}
         numeric_input = keras.Input(shape=(n_numeric,), dtype="float32", name="numeric")
         embedded = {
             c: layers.Embedding(card, self.embedding_dim, name=f"emb_{c}")(cat_inputs[c])
-            for c, card in self.spec.categorical.items()
+            for c, card in self.spec_.categorical.items()
         }
         dots = [
             layers.Dot(axes=1, name=f"dot_{a}_{b}")([embedded[a], embedded[b]])
@@ -81,7 +76,8 @@ class KerasNNModel:
         )
         return model
 
-    def fit(self, train: pl.DataFrame, labels: np.ndarray) -> "KerasNNModel":
+    def fit(self, features: pl.DataFrame, labels: np.ndarray, spec: FeatureSpec,
+            groups: np.ndarray | None = None) -> "KerasNNClassifier":
         os.environ.setdefault("KERAS_BACKEND", "tensorflow")
         import keras
         import tensorflow as tf
@@ -92,10 +88,12 @@ class KerasNNModel:
         tf.config.threading.set_inter_op_parallelism_threads(self.threads)
         seed_everything(self.seed)
         log.info("TensorFlow devices: %s", [d.name for d in tf.config.list_logical_devices()])
-        inputs = self._inputs(train)
-        self.model = self._build(inputs["numeric"].shape[1])
-        log.info("Keras NN: %d rows, %d params, %d epochs", train.height, self.model.count_params(), self.epochs)
-        self.model.fit(
+        self.spec_ = spec
+        inputs = self._inputs(features)
+        self.model_ = self._build(inputs["numeric"].shape[1])
+        log.info("Keras NN: %d rows, %d params, %d epochs", features.height, self.model_.count_params(),
+                 self.epochs)
+        self.model_.fit(
             inputs, labels.astype(np.float32), batch_size=self.batch_size, epochs=self.epochs, shuffle=True,
             verbose=0, callbacks=[keras.callbacks.LambdaCallback(
                 on_epoch_end=lambda epoch, logs: log.info(
@@ -105,7 +103,5 @@ class KerasNNModel:
         )
         return self
 
-    def score(self, frame: pl.DataFrame) -> np.ndarray:
-        if self.model is None:
-            raise RuntimeError("fit() first")
-        return self.model.predict(self._inputs(frame), batch_size=8192, verbose=0).ravel().astype(np.float64)
+    def score(self, features: pl.DataFrame) -> np.ndarray:
+        return self.model_.predict(self._inputs(features), batch_size=8192, verbose=0).ravel().astype(np.float64)

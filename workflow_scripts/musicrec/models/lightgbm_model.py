@@ -8,60 +8,62 @@ import lightgbm as lgb
 import numpy as np
 import polars as pl
 
-from .base import FeatureSpec
+from .base import BinaryClassifier, FeatureSpec
 
 log = logging.getLogger(__name__)
 
 
-class LightGBMModel:
-    def __init__(self, params: dict, num_boost_round: int, spec: FeatureSpec, seed: int, threads: int = 1):
-        self.params = dict(params)
-        self.num_boost_round = int(num_boost_round)
-        self.spec = spec
-        self.seed = int(seed)
-        self.threads = int(threads)
-        self.booster: lgb.Booster | None = None
+class LightGBMClassifier(BinaryClassifier):
+    """Gradient-boosted trees (LightGBM, Ke et al., NeurIPS 2017) with the binary log-loss objective; the
+    feature spec's categorical codes enter as LightGBM categorical features."""
 
-    @classmethod
-    def from_hyperparameters(cls, hyperparameters: dict, spec: FeatureSpec, seed: int, threads: int):
-        """Config form: LightGBM parameters plus ``num_boost_round``."""
-        params = dict(hyperparameters)
-        rounds = params.pop("num_boost_round")
-        return cls(params, rounds, spec, seed, threads)
-
-    @property
-    def columns(self) -> list[str]:
-        return self.spec.lgb_categorical + self.spec.numeric
+    def __init__(self, num_boost_round: int = 200, learning_rate: float = 0.07, num_leaves: int = 63,
+                 min_data_in_leaf: int = 100, max_bin: int = 63, feature_fraction: float = 0.7,
+                 bagging_fraction: float = 0.8, bagging_freq: int = 1, lambda_l2: float = 10.0,
+                 cat_smooth: float = 50.0, seed: int = 0, threads: int = 1):
+        self.num_boost_round = num_boost_round
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_data_in_leaf = min_data_in_leaf
+        self.max_bin = max_bin
+        self.feature_fraction = feature_fraction
+        self.bagging_fraction = bagging_fraction
+        self.bagging_freq = bagging_freq
+        self.lambda_l2 = lambda_l2
+        self.cat_smooth = cat_smooth
+        self.seed = seed
+        self.threads = threads
 
     def _matrix(self, frame: pl.DataFrame) -> np.ndarray:
-        return frame.select(self.columns).to_numpy().astype(np.float64)
+        return frame.select(self.columns_).to_numpy().astype(np.float64)
 
-    def fit(self, train: pl.DataFrame, labels: np.ndarray) -> "LightGBMModel":
+    def fit(self, features: pl.DataFrame, labels: np.ndarray, spec: FeatureSpec,
+            groups: np.ndarray | None = None) -> "LightGBMClassifier":
+        self.spec_ = spec
+        self.columns_ = spec.lgb_categorical + spec.numeric
         params = {
-            **self.params,
-            "objective": "binary",
-            "seed": self.seed,
-            "num_threads": self.threads,
-            "deterministic": True,
-            "force_row_wise": True,
+            "objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf, "max_bin": self.max_bin,
+            "feature_fraction": self.feature_fraction, "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": self.bagging_freq, "lambda_l2": self.lambda_l2, "cat_smooth": self.cat_smooth,
+            "seed": self.seed, "num_threads": self.threads, "deterministic": True, "force_row_wise": True,
             "verbose": -1,
         }
         dataset = lgb.Dataset(
-            self._matrix(train), label=labels, feature_name=self.columns,
-            categorical_feature=self.spec.lgb_categorical, free_raw_data=True,
+            self._matrix(features), label=labels, feature_name=self.columns_,
+            categorical_feature=spec.lgb_categorical, free_raw_data=True,
         )
-        log.info("LightGBM: %d rows x %d features, %d rounds", train.height, len(self.columns), self.num_boost_round)
-        self.booster = lgb.train(
+        log.info("LightGBM: %d rows x %d features, %d rounds", features.height, len(self.columns_),
+                 self.num_boost_round)
+        self.booster_ = lgb.train(
             params, dataset, num_boost_round=self.num_boost_round,
             callbacks=[lgb.log_evaluation(period=max(1, self.num_boost_round // 5))],
         )
         return self
 
-    def score(self, frame: pl.DataFrame) -> np.ndarray:
-        if self.booster is None:
-            raise RuntimeError("fit() first")
-        return self.booster.predict(self._matrix(frame), num_threads=self.threads)
+    def score(self, features: pl.DataFrame) -> np.ndarray:
+        return self.booster_.predict(self._matrix(features), num_threads=self.threads)
 
-    def feature_importance(self) -> dict[str, float]:
-        gains = self.booster.feature_importance(importance_type="gain")
-        return {name: float(g) for name, g in zip(self.columns, gains)}
+    def report(self) -> dict:
+        gains = self.booster_.feature_importance(importance_type="gain")
+        return {"feature_importances": {name: round(float(g), 3) for name, g in zip(self.columns_, gains)}}

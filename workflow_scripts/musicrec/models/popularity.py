@@ -1,32 +1,35 @@
-"""Most-popular recommender: one global score per artist from the training pairs.
+"""Most-popular recommender (MostPop): one global score per item from the training data.
 
-Variants: ``plays`` ranks artists by their summed listening weight, ``users`` by their number of
-listeners. Ties go to the lower artist id.
+``by``: ``users`` ranks items by their number of users (listeners), ``weight`` by their summed training
+weight (plays). Every user gets the same list; ties go to the lower item id.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .topk import Catalogue
+from .base import Recommender
+
+POPULARITY = ("users", "weight")
 
 
-def popularity_scores(catalogue: Catalogue, variant: str) -> np.ndarray:
-    """Per catalogue column: summed play weight (``plays``) or listener count (``users``) in training."""
-    if variant == "plays":
-        return np.asarray(catalogue.weights.sum(axis=0)).ravel()
-    if variant == "users":
-        return np.asarray((catalogue.weights > 0).sum(axis=0)).ravel().astype(np.float64)
-    raise ValueError(f"unknown popularity variant {variant!r} (plays or users)")
+def popularity_scores(data, by: str) -> np.ndarray:
+    """Per catalogue column: number of users (``users``) or summed weight (``weight``) in training."""
+    if by == "users":
+        return data.item_counts()
+    if by == "weight":
+        return np.asarray(data.matrix.sum(axis=0), dtype=np.float64).ravel()
+    raise ValueError(f"unknown popularity {by!r}; choose one of {', '.join(POPULARITY)}")
 
 
-class PopularityRecommender:
-    def __init__(self, variant: str):
-        self.variant = variant
+class PopularityRecommender(Recommender):
+    def __init__(self, by: str = "users", seed: int = 0, threads: int = 1):
+        self.by = by
+        self.seed = seed
+        self.threads = threads
 
-    def fit(self, catalogue: Catalogue, artists=None) -> "PopularityRecommender":
-        self.item_scores = popularity_scores(catalogue, self.variant)
-        return self
+    def _fit(self, data) -> None:
+        self.item_scores_ = popularity_scores(data, self.by)
 
-    def score(self, users: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self.item_scores, (len(users), len(self.item_scores)))
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.item_scores_, (len(rows), len(self.item_scores_)))

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .topk import Catalogue
+from .base import Recommender
 
 
-class RandomRecommender:
-    def __init__(self, seed: int):
+class RandomRecommender(Recommender):
+    def __init__(self, seed: int = 0, threads: int = 1):
         self.seed = seed
+        self.threads = threads
 
-    def fit(self, catalogue: Catalogue, artists=None) -> "RandomRecommender":
-        self.n_items = catalogue.n_items
-        self.rng = np.random.default_rng(self.seed)
-        return self
+    def _fit(self, data) -> None:
+        self.rng_ = np.random.default_rng(self.seed)
 
-    def score(self, users: np.ndarray) -> np.ndarray:
-        return self.rng.random((len(users), self.n_items))
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Fresh uniform scores per call: the same seed and call order give the same lists."""
+        return self.rng_.random((len(rows), self.data_.n_items))

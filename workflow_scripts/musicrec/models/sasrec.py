@@ -7,15 +7,14 @@ layer (residuals, dropout), and reads a user's state from the last position. Tra
 position, the next item of the sequence with a softmax cross-entropy against ``negatives`` items drawn
 uniformly per batch and shared by all its positions (0: the whole catalogue, i.e. full softmax; a
 sampled softmax cuts the cost of a CPU epoch roughly n_items / negatives times and is still far richer
-than the original one-negative BCE); padded positions are masked out of the attention and the loss. Scores are the last state times the (shared) item embeddings;
-items already in the history are never recommended. Mixed precision on CUDA only (see torch_utils).
+than the original one-negative BCE); padded positions are masked out of the attention and the loss. Scores are the last state times the (shared) item embeddings.
+Mixed precision on CUDA only (see torch_utils).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -23,28 +22,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import torch_utils
+from .base import Recommender
 
 log = logging.getLogger(__name__)
 
 PAD = 0
-
-
-@dataclass(frozen=True)
-class SASRecParams:
-    hidden_size: int = 64
-    heads: int = 2
-    layers: int = 2
-    max_length: int = 50
-    dropout: float = 0.2
-    learning_rate: float = 0.001
-    weight_decay: float = 0.0
-    batch_size: int = 128
-    epochs: int = 20
-    negatives: int = 1024
-
-    def __post_init__(self):
-        if self.hidden_size % self.heads:
-            raise ValueError(f"hidden_size {self.hidden_size} is not divisible by heads {self.heads}")
 
 
 class CausalSelfAttentionBlock(nn.Module):
@@ -77,7 +59,7 @@ class CausalSelfAttentionBlock(nn.Module):
 class SASRecNetwork(nn.Module):
     """Item ids are 1..n_items; 0 is padding."""
 
-    def __init__(self, n_items: int, params: SASRecParams):
+    def __init__(self, n_items: int, params: "SASRecRecommender"):
         super().__init__()
         self.hidden = params.hidden_size
         self.item_embedding = nn.Embedding(n_items + 1, params.hidden_size, padding_idx=PAD)
@@ -137,87 +119,88 @@ def _left_padded(sequences: list[np.ndarray], length: int, offset: int) -> torch
     return torch.from_numpy(out)
 
 
-class SASRecModel:
-    """``fit(sequences)`` on ordered item-index histories; ``recommend(sequences, k)`` returns top-k items."""
+class SASRecRecommender(Recommender):
+    """Fitted on each user's ordered training items (``data.sequences``); a user's scores are the state
+    after their last item times every item embedding. Users without a sequence get no list."""
 
-    def __init__(self, n_items: int, params: SASRecParams, seed: int, threads: int = 1, device: str = "auto"):
-        self.n_items = int(n_items)
-        self.params = params
-        self.seed = int(seed)
-        self.threads = int(threads)
-        self.device = torch_utils.select_device(device)
-        self.network: SASRecNetwork | None = None
-        self.epoch_losses: list[float] = []
+    def __init__(self, hidden_size: int = 64, heads: int = 2, layers: int = 2, max_length: int = 50,
+                 dropout: float = 0.2, learning_rate: float = 0.001, weight_decay: float = 0.0,
+                 batch_size: int = 128, epochs: int = 20, negatives: int = 1024, seed: int = 0, threads: int = 1,
+                 device: str = "auto"):
+        self.hidden_size = hidden_size
+        self.heads = heads
+        self.layers = layers
+        self.max_length = max_length
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.negatives = negatives
+        self.seed = seed
+        self.threads = threads
+        self.device = device
 
     def _training_pairs(self, sequences: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs are the sequence without its last item, targets the sequence without its first."""
         usable = [np.asarray(s) for s in sequences if len(s) >= 2]
         if not usable:
             raise ValueError("SASRec needs at least one sequence of two or more items")
-        length = self.params.max_length
-        inputs = _left_padded([s[:-1] for s in usable], length, offset=1)
-        targets = _left_padded([s[1:] for s in usable], length, offset=1)
+        inputs = _left_padded([s[:-1] for s in usable], self.max_length, offset=1)
+        targets = _left_padded([s[1:] for s in usable], self.max_length, offset=1)
         return inputs, targets
 
-    def fit(self, sequences: list[np.ndarray]) -> "SASRecModel":
-        torch_utils.configure_torch(self.threads, self.device)
+    def _fit(self, data) -> None:
+        if self.hidden_size % self.heads:
+            raise ValueError(f"hidden_size {self.hidden_size} is not divisible by heads {self.heads}")
+        device = torch_utils.select_device(self.device)
+        torch_utils.configure_torch(self.threads, device)
         torch.manual_seed(self.seed)
-        inputs, targets = self._training_pairs(sequences)
-        self.network = SASRecNetwork(self.n_items, self.params).to(self.device)
-        optimiser = torch.optim.Adam(self.network.parameters(), lr=self.params.learning_rate,
-                                     betas=(0.9, 0.98), weight_decay=self.params.weight_decay)
-        scaler = torch_utils.grad_scaler(self.device)
+        n_items = data.n_items
+        self.sequences_ = data.sequence_list(np.arange(data.n_users))
+        inputs, targets = self._training_pairs(self.sequences_)
+        self.network_ = SASRecNetwork(n_items, self).to(device)
+        optimiser = torch.optim.Adam(self.network_.parameters(), lr=self.learning_rate, betas=(0.9, 0.98),
+                                     weight_decay=self.weight_decay)
         generator = torch_utils.seeded_generator(self.seed)
-        n_rows = inputs.shape[0]
-        sampled = 0 < self.params.negatives < self.n_items
-        all_items = torch.arange(1, self.n_items + 1, device=self.device)
-        log.info("SASRec: %d training sequences, %d items, %s", n_rows, self.n_items, self.params)
-        for epoch in range(self.params.epochs):
-            self.network.train()
-            order = torch.randperm(n_rows, generator=generator)
-            total, count = 0.0, 0
-            for start in range(0, n_rows, self.params.batch_size):
-                rows = order[start:start + self.params.batch_size]
-                batch_inputs = inputs[rows].to(self.device)
-                batch_targets = targets[rows].to(self.device)
-                with torch_utils.autocast(self.device):
-                    states = self.network(batch_inputs)
-                    labelled = batch_targets != PAD
-                    candidates = (
-                        torch.randint(1, self.n_items + 1, (self.params.negatives,), generator=generator).to(self.device)
-                        if sampled else all_items
-                    )
-                    loss = self.network.next_item_loss(states[labelled], batch_targets[labelled], candidates)
-                torch_utils.optimisation_step(loss, optimiser, scaler)
-                n = int(labelled.sum())
-                total += float(loss.detach()) * n
-                count += n
-            self.epoch_losses.append(total / max(1, count))
-            log.info("SASRec epoch %d/%d: next-item cross-entropy %.4f", epoch + 1, self.params.epochs,
-                     self.epoch_losses[-1])
-        return self
+        sampled = 0 < self.negatives < n_items
+        all_items = torch.arange(1, n_items + 1, device=device)
+        log.info("SASRec: %d training sequences, %d items, hidden %d, %d layers, %s negatives, on %s", len(inputs),
+                 n_items, self.hidden_size, self.layers, self.negatives if sampled else "all", device)
+
+        def batches(epoch):
+            order = torch.randperm(len(inputs), generator=generator)
+            for start in range(0, len(inputs), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                candidates = (torch.randint(1, n_items + 1, (self.negatives,), generator=generator)
+                              if sampled else all_items)
+                yield inputs[rows].to(device), targets[rows].to(device), candidates.to(device)
+
+        def loss(batch):
+            batch_inputs, batch_targets, candidates = batch
+            states = self.network_(batch_inputs)
+            labelled = batch_targets != PAD
+            value = self.network_.next_item_loss(states[labelled], batch_targets[labelled], candidates)
+            return value, int(labelled.sum())
+
+        self.training_ = torch_utils.train_epochs(self.network_, optimiser, self.epochs, batches, loss, device,
+                                                  "SASRec")
+        self.objective_ = ("next-item softmax cross-entropy at every position against "
+                           + (f"{self.negatives} uniformly sampled negatives shared per batch" if sampled
+                              else "the full catalogue"))
+        self.device_ = device
 
     @torch.no_grad()
-    def last_states(self, sequences: list[np.ndarray], batch_size: int = 512) -> torch.Tensor:
-        """State after the last item of each sequence (the user representation)."""
-        self.network.eval()
-        padded = _left_padded(sequences, self.params.max_length, offset=1)
-        states = []
-        for start in range(0, padded.shape[0], batch_size):
-            with torch_utils.autocast(self.device):
-                states.append(self.network(padded[start:start + batch_size].to(self.device))[:, -1].float())
-        return torch.cat(states)
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        self.network_.eval()
+        sequences = [self.sequences_[r] if r >= 0 else self.sequences_[0][:0] for r in rows]
+        padded = _left_padded(sequences, self.max_length, offset=1).to(self.device_)
+        with torch_utils.autocast(self.device_):
+            states = self.network_(padded)[:, -1].float()
+        scores = self.network_.item_logits(states).float().cpu().numpy().astype(np.float64)
+        scores[np.array([len(s) == 0 for s in sequences], dtype=bool)] = -np.inf
+        return scores
 
-    @torch.no_grad()
-    def recommend(self, sequences: list[np.ndarray], k: int, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` item indices and scores per sequence, never an item of that sequence (full catalogue)."""
-        items, scores = [], []
-        for start in range(0, len(sequences), batch_size):
-            chunk = sequences[start:start + batch_size]
-            logits = self.network.item_logits(self.last_states(chunk, batch_size)).float()
-            for row, seq in enumerate(chunk):
-                logits[row, torch.as_tensor(np.asarray(seq, dtype=np.int64), device=logits.device)] = -torch.inf
-            top = torch.topk(logits, min(k, self.n_items), dim=1)
-            items.append(top.indices.cpu().numpy())
-            scores.append(top.values.cpu().numpy())
-        return np.concatenate(items), np.concatenate(scores)
+    def report(self) -> dict:
+        return {**self.training_.report(), "objective": self.objective_, "device": str(self.device_),
+                "mixed_precision": torch_utils.uses_mixed_precision(self.device_)}

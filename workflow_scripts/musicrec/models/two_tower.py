@@ -4,8 +4,9 @@
   training items (during training the target item is left out of that mean, so the tower cannot
   find the answer in its own input).
 - Item tower: the item's id embedding and its content features (popularity, tags, audio profile).
-- Features arrive already log-scaled where heavy-tailed (the caller's job); the model standardises every
-  column, sets missing values to the column mean and adds a missing-indicator column where any is missing.
+- Features: every numeric column of the data's user and item feature tables, as sign(x) log(1 + |x|);
+  the model standardises every column, sets missing values to the column mean and adds a
+  missing-indicator column where any is missing.
 - Both towers end in an L2 normalisation; training is a temperature-scaled softmax over the in-batch
   items with the logQ correction (log of each item's share of training pairs subtracted from its
   logit, so popular items are not over-penalised for appearing often as negatives); accidental hits
@@ -15,38 +16,28 @@ Cold start:
 - Items with no training pair use the content-only path: their id embedding is dropped (zero). The path
   is trained by dropping the id embedding of a random ``id_dropout`` share of the items in each batch.
 - Users with no training pair (no id embedding, no history) get the mean of their warm neighbours'
-  user vectors (e.g. their friends), or the population mean of all warm user vectors when they have
-  none; see :meth:`TwoTowerModel.fallback_user_vectors`.
+  user vectors (the data's user neighbours, e.g. friends), or the population mean of all warm user
+  vectors when they have none; see :meth:`TwoTowerRecommender._with_fallback`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import polars as pl
+import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .. import torch_utils
+from ..io import atomic_path
+from ..retrieval.faiss_index import IndexSettings, ItemIndex
+from .base import Recommender
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TwoTowerParams:
-    embedding_dim: int = 64
-    hidden_size: int = 128
-    output_dim: int = 64
-    dropout: float = 0.1
-    temperature: float = 0.05
-    learning_rate: float = 0.002
-    weight_decay: float = 0.0
-    batch_size: int = 1024
-    epochs: int = 10
-    id_dropout: float = 0.2
-    logq_correction: bool = True
 
 
 def standardised(features: np.ndarray) -> np.ndarray:
@@ -72,7 +63,7 @@ class Tower(nn.Module):
 
 
 class TwoTowerNetwork(nn.Module):
-    def __init__(self, n_users: int, n_items: int, user_features: int, item_features: int, params: TwoTowerParams):
+    def __init__(self, n_users: int, n_items: int, user_features: int, item_features: int, params: "TwoTowerRecommender"):
         super().__init__()
         self.pad = n_items
         self.user_id = nn.Embedding(n_users, params.embedding_dim)
@@ -114,102 +105,160 @@ def _padded_histories(users: np.ndarray, items: np.ndarray, n_users: int, pad: i
     return torch.from_numpy(out)
 
 
-class TwoTowerModel:
-    """``fit`` on (user index, item index) training pairs and feature matrices; vectors for retrieval."""
+def feature_matrix(table, key: str, n_rows: int) -> np.ndarray:
+    """Every numeric column of a feature table but ``key``, as sign(x) log(1 + |x|) (counts are heavy-tailed;
+    shares and z-scores barely change), NaN where missing; zero columns when there is no table."""
+    if table is None:
+        return np.zeros((n_rows, 0))
+    columns = [c for c, dtype in table.schema.items() if c != key and dtype.is_numeric()]
+    values = table.select(columns).cast({c: pl.Float64 for c in columns}).fill_null(float("nan")).to_numpy()
+    return np.sign(values) * np.log1p(np.abs(values))
 
-    def __init__(self, n_users: int, n_items: int, params: TwoTowerParams, seed: int, threads: int = 1,
+
+class TwoTowerRecommender(Recommender):
+    """Trained on the training pairs with the user and item feature tables; recommends through a FAISS index
+    over the item vectors (:mod:`musicrec.retrieval.faiss_index`), skipping the user's training items when
+    the protocol asks. Users without training pairs get the fallback vector of ``cold_users``:
+    ``neighbours`` (the mean of their warm neighbours' vectors, e.g. friends, else the population average)
+    or ``population`` (always the population average)."""
+
+    def __init__(self, embedding_dim: int = 64, hidden_size: int = 128, output_dim: int = 64, dropout: float = 0.1,
+                 temperature: float = 0.05, learning_rate: float = 0.002, weight_decay: float = 0.0,
+                 batch_size: int = 1024, epochs: int = 10, id_dropout: float = 0.2, logq_correction: bool = True,
+                 cold_users: str = "neighbours", index: dict | None = None, seed: int = 0, threads: int = 1,
                  device: str = "auto"):
-        self.n_users = int(n_users)
-        self.n_items = int(n_items)
-        self.params = params
-        self.seed = int(seed)
-        self.threads = int(threads)
-        self.device = torch_utils.select_device(device)
-        self.network: TwoTowerNetwork | None = None
-        self.epoch_losses: list[float] = []
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.output_dim = output_dim
+        self.dropout = dropout
+        self.temperature = temperature
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.id_dropout = id_dropout
+        self.logq_correction = logq_correction
+        self.cold_users = cold_users
+        self.index = index
+        self.seed = seed
+        self.threads = threads
+        self.device = device
 
-    def fit(self, users: np.ndarray, items: np.ndarray, user_features: np.ndarray,
-            item_features: np.ndarray) -> "TwoTowerModel":
-        """Train on pairs ``(users[j], items[j])``; feature rows are user / item indices."""
-        torch_utils.configure_torch(self.threads, self.device)
+    def _fit(self, data) -> None:
+        if self.cold_users not in ("neighbours", "population"):
+            raise ValueError(f"cold_users must be neighbours or population, not {self.cold_users!r}")
+        device = torch_utils.select_device(self.device)
+        torch_utils.configure_torch(self.threads, device)
         torch.manual_seed(self.seed)
-        users = np.asarray(users, dtype=np.int64)
-        items = np.asarray(items, dtype=np.int64)
-        device = self.device
-        self._user_features = torch.from_numpy(standardised(user_features)).to(device)
-        self._item_features = torch.from_numpy(standardised(item_features)).to(device)
-        self._history = _padded_histories(users, items, self.n_users, self.n_items).to(device)
-        item_counts = np.bincount(items, minlength=self.n_items)
-        self._warm_items = torch.from_numpy(item_counts > 0).to(device)
-        self._warm_users = np.bincount(users, minlength=self.n_users) > 0
+        pairs = data.binary.tocoo()
+        users, items = pairs.row.astype(np.int64), pairs.col.astype(np.int64)
+        user_features = torch.from_numpy(standardised(feature_matrix(data.user_features, "user_id", data.n_users)))
+        item_features = torch.from_numpy(standardised(feature_matrix(data.item_features, "item_id", data.n_items)))
+        user_features, item_features = user_features.to(device), item_features.to(device)
+        history = _padded_histories(users, items, data.n_users, data.n_items).to(device)
+        item_counts = np.bincount(items, minlength=data.n_items)
+        warm_items = torch.from_numpy(item_counts > 0).to(device)
         log_q = torch.from_numpy(np.log(np.maximum(item_counts, 1) / len(items))).float().to(device)
-        self.network = TwoTowerNetwork(self.n_users, self.n_items, self._user_features.shape[1],
-                                       self._item_features.shape[1], self.params).to(device)
-        optimiser = torch.optim.Adam(self.network.parameters(), lr=self.params.learning_rate,
-                                     weight_decay=self.params.weight_decay)
-        scaler = torch_utils.grad_scaler(device)
+        network = TwoTowerNetwork(data.n_users, data.n_items, user_features.shape[1], item_features.shape[1],
+                                  self).to(device)
+        optimiser = torch.optim.Adam(network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         generator = torch_utils.seeded_generator(self.seed)
         pair_users, pair_items = torch.from_numpy(users), torch.from_numpy(items)
-        log.info("two-tower: %d pairs, %d users, %d items, %d/%d user/item feature columns, %s", len(users),
-                 self.n_users, self.n_items, self._user_features.shape[1], self._item_features.shape[1], self.params)
-        for epoch in range(self.params.epochs):
-            self.network.train()
+        log.info("two-tower: %d pairs, %d users, %d items, %d/%d user/item feature columns, on %s", len(users),
+                 data.n_users, data.n_items, user_features.shape[1], item_features.shape[1], device)
+
+        def batches(epoch):
             order = torch.randperm(len(users), generator=generator)
-            total = 0.0
-            for start in range(0, len(users), self.params.batch_size):
-                rows = order[start:start + self.params.batch_size]
-                u, i = pair_users[rows].to(device), pair_items[rows].to(device)
-                keep_id = (torch.rand(len(rows), generator=generator) >= self.params.id_dropout).to(device)
-                with torch_utils.autocast(device):
-                    user_vectors = self.network.users(u, self._user_features[u], self._history[u], left_out=i)
-                    item_vectors = self.network.items(i, self._item_features[i], keep_id)
-                    logits = user_vectors @ item_vectors.T / self.params.temperature
-                    if self.params.logq_correction:
-                        logits = logits - log_q[i].unsqueeze(0)
-                    same_item = (i.unsqueeze(0) == i.unsqueeze(1)) & ~torch.eye(len(rows), dtype=torch.bool,
-                                                                                 device=device)
-                    logits = logits.masked_fill(same_item, -torch.inf)
-                    loss = F.cross_entropy(logits, torch.arange(len(rows), device=device))
-                torch_utils.optimisation_step(loss, optimiser, scaler)
-                total += float(loss.detach()) * len(rows)
-            self.epoch_losses.append(total / len(users))
-            log.info("two-tower epoch %d/%d: in-batch softmax loss %.4f", epoch + 1, self.params.epochs,
-                     self.epoch_losses[-1])
-        return self
+            for start in range(0, len(users), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                keep_id = torch.rand(len(rows), generator=generator) >= self.id_dropout
+                yield pair_users[rows].to(device), pair_items[rows].to(device), keep_id.to(device)
 
-    @torch.no_grad()
-    def item_vectors(self) -> np.ndarray:
-        """One L2-normalised row per item; items without training pairs come from the content-only path."""
-        self.network.eval()
-        items = torch.arange(self.n_items, device=self.device)
-        with torch_utils.autocast(self.device):
-            vectors = self.network.items(items, self._item_features, self._warm_items)
-        return vectors.float().cpu().numpy()
+        def loss(batch):
+            u, i, keep_id = batch
+            user_vectors = network.users(u, user_features[u], history[u], left_out=i)
+            item_vectors = network.items(i, item_features[i], keep_id)
+            logits = user_vectors @ item_vectors.T / self.temperature
+            if self.logq_correction:
+                logits = logits - log_q[i].unsqueeze(0)
+            same_item = (i.unsqueeze(0) == i.unsqueeze(1)) & ~torch.eye(len(u), dtype=torch.bool, device=device)
+            logits = logits.masked_fill(same_item, -torch.inf)
+            return F.cross_entropy(logits, torch.arange(len(u), device=device)), len(u)
 
-    @torch.no_grad()
-    def user_vectors(self) -> np.ndarray:
-        """One L2-normalised row per user index (meaningful for users with training pairs)."""
-        self.network.eval()
-        users = torch.arange(self.n_users, device=self.device)
-        with torch_utils.autocast(self.device):
-            vectors = self.network.users(users, self._user_features, self._history)
-        return vectors.float().cpu().numpy()
+        self.training_ = torch_utils.train_epochs(network, optimiser, self.epochs, batches, loss, device,
+                                                  "two-tower")
+        network.eval()
+        with torch.no_grad(), torch_utils.autocast(device):
+            self.item_vectors_ = network.items(torch.arange(data.n_items, device=device), item_features,
+                                               warm_items).float().cpu().numpy()
+            warm_vectors = network.users(torch.arange(data.n_users, device=device), user_features,
+                                         history).float().cpu().numpy()
+        self.user_vectors_, self.fallback_neighbours_ = self._with_fallback(warm_vectors, data)
+        self.network_, self.device_ = network, device
+        self.index_ = ItemIndex(IndexSettings(k=10, **(self.index or {})), self.seed, self.threads).build(
+            self.item_vectors_)
 
-    def fallback_user_vectors(self, neighbours: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Vectors of cold users from their neighbours' (e.g. friends') user indices.
+    def _with_fallback(self, vectors: np.ndarray, data) -> tuple[np.ndarray, np.ndarray]:
+        """User vectors where users without training pairs get the normalised mean vector of their warm
+        neighbours (``cold_users: neighbours``) or, when they have none, of all warm users; and per user the
+        number of warm neighbours used (0 = population average, -1 = a warm user)."""
+        warm = np.diff(data.matrix.indptr) > 0
+        population = vectors[warm].mean(axis=0)
+        self.population_ = (population / max(np.linalg.norm(population), 1e-12)).astype(np.float32)
+        used = np.where(warm, -1, 0)
+        cold_rows = np.flatnonzero(~warm)
+        out = vectors.copy()
+        out[cold_rows] = population
+        if self.cold_users == "neighbours" and data.neighbours is not None and len(cold_rows):
+            links = data.neighbours[cold_rows] @ sp.diags(warm.astype(np.float32))
+            counts = np.asarray(links.sum(axis=1)).ravel()
+            has = counts > 0
+            out[cold_rows[has]] = (links[has] @ vectors) / counts[has, None]
+            used[cold_rows] = counts.astype(np.int64)
+        out[cold_rows] /= np.maximum(np.linalg.norm(out[cold_rows], axis=1, keepdims=True), 1e-12)
+        return out.astype(np.float32), used
 
-        Each cold user gets the normalised mean vector of those neighbours who have training pairs, or
-        the normalised mean of all warm users' vectors (the population average) when none has. Returns
-        the vectors and, per cold user, how many warm neighbours were used (0 = population average).
-        """
-        warm_vectors = self.user_vectors()
-        population = warm_vectors[self._warm_users].mean(axis=0)
-        rows, used = [], []
-        for candidates in neighbours:
-            candidates = np.asarray(candidates, dtype=np.int64)
-            warm = candidates[self._warm_users[candidates]] if candidates.size else candidates
-            rows.append(warm_vectors[warm].mean(axis=0) if warm.size else population)
-            used.append(warm.size)
-        vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return vectors, np.asarray(used, dtype=np.int64)
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Exact inner products (the index serves :meth:`recommend`)."""
+        return (self._queries(rows) @ self.item_vectors_.T).astype(np.float64)
+
+    def _queries(self, rows: np.ndarray) -> np.ndarray:
+        """User vectors of ``rows``; the population average for users the data does not know (row -1)."""
+        rows = np.asarray(rows)
+        queries = self.user_vectors_[np.maximum(rows, 0)].copy()
+        queries[rows < 0] = self.population_
+        return queries
+
+    def recommend(self, rows: np.ndarray, k: int, exclude_seen: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` through the FAISS index: search deep enough to skip the user's training items."""
+        rows = np.asarray(rows, dtype=np.int64)
+        history = self.data_.history(rows)
+        depth = min(self.data_.n_items, k + (int(np.diff(history.indptr).max(initial=0)) if exclude_seen else 0))
+        scores, found = self.index_.search(self._queries(rows), depth)
+        columns = np.full((len(rows), k), -1, dtype=np.int64)
+        values = np.full((len(rows), k), -np.inf)
+        for r in range(len(rows)):
+            seen = history.indices[history.indptr[r]:history.indptr[r + 1]] if exclude_seen else ()
+            keep = (found[r] >= 0) & ~np.isin(found[r], seen)
+            chosen = np.flatnonzero(keep)[:k]
+            columns[r, :len(chosen)] = found[r, chosen]
+            values[r, :len(chosen)] = scores[r, chosen]
+        return columns, values
+
+    def report(self) -> dict:
+        cold = self.fallback_neighbours_ >= 0
+        return {**self.training_.report(), "device": str(self.device_),
+                "mixed_precision": torch_utils.uses_mixed_precision(self.device_),
+                "cold_users": {"fallback": self.cold_users, "users": int(cold.sum()),
+                               "with_neighbour_fallback": int((self.fallback_neighbours_ > 0).sum()),
+                               "with_population_average": int((self.fallback_neighbours_ == 0).sum())},
+                "index": self.index_.report}
+
+    def save(self, folder) -> list[str]:
+        """``index.faiss`` (CPU form) and ``vectors.npz`` (user_vectors, item_vectors and their ids)."""
+        folder = Path(folder)
+        self.index_.save(folder / "index.faiss")
+        with atomic_path(folder / "vectors.npz") as tmp, open(tmp, "wb") as handle:
+            np.savez(handle, user_vectors=self.user_vectors_, item_vectors=self.item_vectors_,
+                     user_ids=self.data_.user_ids, item_ids=self.data_.item_ids)
+        return ["index.faiss", "vectors.npz"]

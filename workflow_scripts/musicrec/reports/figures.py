@@ -95,3 +95,24 @@ def group_metric_bars(metrics: pl.DataFrame, attribute: str, models: list[str], 
     np.atleast_1d(axes)[0].legend(fontsize=7)
     fig.tight_layout()
     return _png(fig)
+
+
+def model_comparison(summary: pl.DataFrame, models: list[str], title: str) -> bytes:
+    """One panel per metric family (``ndcg`` of ``ndcg@10``; ``auc``): the mean over seeds of every model at
+    every K, with the standard deviation as error bars. ``summary``: model, metric, mean, std."""
+    families = list(dict.fromkeys(m.split("@")[0] for m in summary["metric"]))
+    palette = plt.get_cmap("tab20")
+    fig, axes = plt.subplots(1, len(families), figsize=(3.2 * len(families), 3.6), squeeze=False)
+    for ax, family in zip(axes[0], families):
+        part = summary.filter((pl.col("metric") == family) | pl.col("metric").str.starts_with(f"{family}@"))
+        cuts = sorted(set(part["metric"]), key=lambda m: int(m.split("@")[1]) if "@" in m else 0)
+        values = {(row["model"], row["metric"]): (row["mean"], row["std"]) for row in part.iter_rows(named=True)}
+        _grouped_bars(ax, [f"@{m.split('@')[1]}" if "@" in m else m for m in cuts], [
+            (model, [values.get((model, m), (np.nan, 0))[0] for m in cuts],
+             [values.get((model, m), (np.nan, 0))[1] for m in cuts], palette(i % palette.N))
+            for i, model in enumerate(models)])
+        ax.set_title(family)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _png(fig)

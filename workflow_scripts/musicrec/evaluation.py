@@ -1,0 +1,91 @@
+"""Evaluation of top-K lists under a stated protocol; the protocol goes into every metrics file.
+
+A :class:`Protocol` says which split the lists are scored on, which candidates a model ranks (the full
+catalogue minus the user's training items, or the full catalogue with history kept), the K values, who
+is evaluated and what counts as relevant. :func:`evaluate_lists` checks the lists against it (a list
+that recommends a training item under ``exclude_seen`` is an error, not a metric) and computes the
+ranking metrics of :mod:`musicrec.metrics.ranking` for the warm users and, separately, the cold users.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import polars as pl
+
+from .errors import InputDataError
+from .metrics.ranking import ranking_metrics
+from .schema import TARGET_COLUMNS, read_interactions, read_targets, read_topk
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    split: str
+    exclude_seen: bool
+    k_values: tuple[int, ...]
+    catalogue_size: int
+    relevant: str = "the user's held-out items (binary relevance)"
+    users: str = "every user with held-out items and training items (warm); cold users separately"
+
+    @property
+    def candidates(self) -> str:
+        if self.exclude_seen:
+            return "full catalogue minus the user's training items"
+        return "full catalogue, the user's training items included (history not masked)"
+
+    def describe(self) -> dict:
+        return {**asdict(self), "k_values": sorted(self.k_values), "candidates": self.candidates,
+                "averaging": "macro over users"}
+
+
+def evaluate_lists(lists: pl.DataFrame, targets: pl.DataFrame, train: pl.DataFrame, protocol: Protocol,
+                   cold_users: pl.Series | None = None, source: str = "top-K lists") -> dict:
+    """Metrics of ``lists`` (top-K contract) against ``targets`` (user, item) under ``protocol``.
+
+    ``train`` (user_id, item_id) is the split's training part: with ``exclude_seen`` no list may hold one
+    of the user's training items. Users in ``cold_users`` are scored apart (``cold_start_metrics``).
+    """
+    if protocol.exclude_seen:
+        leaked = lists.join(train.select(pl.col("user_id").alias("user"), pl.col("item_id").alias("item")),
+                            on=["user", "item"], how="semi")
+        if leaked.height:
+            raise InputDataError(source, f"{leaked.height} recommended item(s) are in the user's training items, "
+                                 "which this protocol excludes", column="item")
+    cold = cold_users if cold_users is not None else pl.Series("user", [], dtype=targets["user"].dtype)
+    is_cold = pl.col("user").is_in(cold.implode())
+    warm, cold_targets = targets.filter(~is_cold), targets.filter(is_cold)
+    k_values = sorted(protocol.k_values)
+    result = {
+        "protocol": {**protocol.describe(), "users_evaluated": warm["user"].n_unique(),
+                     "cold_users_evaluated": cold_targets["user"].n_unique()},
+        "metrics": ranking_metrics(lists, warm, k_values, protocol.catalogue_size),
+        "cold_start_metrics": (ranking_metrics(lists, cold_targets, k_values, protocol.catalogue_size)
+                               if cold_targets.height else {}),
+    }
+    return result
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    k_values: tuple[int, ...] = (5, 10, 20)
+    exclude_seen: bool = True
+
+
+def evaluate_files(paths: dict[str, str], dataset: str, model: str, seed: int, settings: EvaluationSettings) -> dict:
+    """Rule evaluate: the metrics document of one model and seed from the files of its split
+    (``topk``, ``train``, ``targets``, ``cold_users``, the split ``summary``)."""
+    summary = json.loads(Path(paths["summary"]).read_text(encoding="utf-8"))
+    protocol = Protocol(split=summary["description"], exclude_seen=settings.exclude_seen,
+                        k_values=tuple(settings.k_values), catalogue_size=int(summary["items"]))
+    lists = read_topk(paths["topk"], model, seed)
+    cold = pl.read_parquet(paths["cold_users"])["user_id"].rename("user")
+    result = evaluate_lists(lists, read_targets(paths["targets"]), read_interactions(paths["train"], TARGET_COLUMNS),
+                            protocol, cold, source=paths["topk"])
+    result["protocol"]["sequence_order"] = summary.get("sequence_order")
+    log.info("%s seed %d: %s", model, seed, {k: round(v, 4) for k, v in result["metrics"].items() if "@10" in k})
+    return {"dataset": dataset, "model": model, "seed": seed, **result}

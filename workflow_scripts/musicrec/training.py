@@ -1,0 +1,155 @@
+"""The model-job bodies: fit a registered model for one seed and recommend, re-rank, or score.
+
+Every model job of the workflow is one of these three functions; which model runs, with which
+hyper-parameters and seed, is a :class:`Run` built from the config by the rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from threadpoolctl import threadpool_limits
+
+from . import models
+from .candidates import candidate_table, recall_of, with_labels
+from .data import Interactions
+from .errors import InputDataError
+from .metrics.classification import log_loss, roc_auc
+from .models.base import FeatureSpec
+from .schema import read_targets, read_topk, to_topk, topk_from_arrays
+from .seeding import seed_everything
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One model run: ``model`` is the config's name for it, ``registry`` the registered model it builds."""
+
+    dataset: str
+    model: str
+    registry: str
+    seed: int
+    hyperparameters: dict = field(default_factory=dict)
+    threads: int = 1
+
+    def describe(self) -> dict:
+        return {"dataset": self.dataset, "model": self.model, "registry": self.registry, "seed": self.seed,
+                "hyperparameters": self.hyperparameters, "threads": self.threads}
+
+
+def _timed(action):
+    started = time.perf_counter()
+    value = action()
+    return value, round(time.perf_counter() - started, 3)
+
+
+def fit_and_recommend(run: Run, paths: dict[str, str], list_length: int, exclude_seen: bool):
+    """Fit ``run``'s recommender on ``paths`` (train, optional items/users/sequences/neighbours) and return
+    (top-K lists for every user of ``paths["targets"]``, the training report, the fitted model)."""
+    seed_everything(run.seed)
+    users = np.unique(read_targets(paths["targets"])["user"].to_numpy())
+    data = Interactions.load(paths, extra_users=users)
+    model = models.build(run.registry, run.hyperparameters, run.seed, run.threads)
+    log.info("%s seed %d: %d users x %d items, %d training entries; lists of %d for %d users", run.model,
+             run.seed, data.n_users, data.n_items, data.matrix.nnz, list_length, len(users))
+    with threadpool_limits(run.threads):
+        _, fit_seconds = _timed(lambda: model.fit(data))
+        (columns, scores), recommend_seconds = _timed(
+            lambda: model.recommend(data.rows(users), list_length, exclude_seen=exclude_seen))
+    items = np.where(columns >= 0, data.item_ids[np.maximum(columns, 0)], data.item_ids[0])
+    lists = topk_from_arrays(users, items, np.where(columns >= 0, scores, -np.inf), run.model, run.seed)
+    report = {**run.describe(), "list_length": list_length, "exclude_seen": exclude_seen,
+              "train_seconds": fit_seconds, "recommend_seconds": recommend_seconds,
+              "users": int(len(users)), "users_with_a_list": lists["user"].n_unique(), **model.report()}
+    log.info("%s seed %d: fitted in %.1f s, %d of %d users got a list", run.model, run.seed, fit_seconds,
+             report["users_with_a_list"], len(users))
+    return lists, report, model
+
+
+def _candidates(list_paths: dict[str, str], depths: dict[str, int], seed: int) -> pl.DataFrame:
+    lists = {}
+    for name, path in list_paths.items():
+        lists[name] = read_topk(path)
+        if lists[name].is_empty():
+            raise InputDataError(path, f"generator {name} seed {seed} wrote no lists")
+    return candidate_table(lists, depths)
+
+
+def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, list_length: int):
+    """Train ``run``'s re-ranker on the validation split and re-rank the test split's candidates.
+
+    ``valid`` and ``test`` each hold ``lists`` (generator name -> top-K file), ``train`` (the split's
+    training interactions), ``item_features`` and ``targets``; the validation targets label
+    the training candidates. Features: the generators' scores and ranks plus the dataset's
+    ``features.<dataset>.candidate_features``. Returns (top-K lists, report).
+    """
+    seed_everything(run.seed)
+    features_of = importlib.import_module(f"musicrec.features.{run.dataset}").candidate_features
+
+    def table(split: dict) -> pl.DataFrame:
+        candidates = _candidates(split["lists"], depths, run.seed)
+        interactions = pl.read_parquet(split["train"])
+        return features_of(candidates, interactions, pl.read_parquet(split["item_features"])), candidates
+
+    (train_table, train_candidates), build_seconds = _timed(lambda: table(valid))
+    valid_targets = read_targets(valid["targets"])
+    labelled = with_labels(train_table, valid_targets)
+    columns = [c for c in train_table.columns if c not in ("user_id", "item_id")]
+    model = models.build(run.registry, run.hyperparameters, run.seed, run.threads)
+    with threadpool_limits(run.threads):
+        _, fit_seconds = _timed(lambda: model.fit(labelled, labelled["label"].to_numpy(),
+                                                  FeatureSpec.numeric_only(columns), labelled["user_id"].to_numpy()))
+        test_table, test_candidates = table(test)
+        scores = model.score(test_table)
+    scored = test_table.select(pl.col("user_id").alias("user"), pl.col("item_id").alias("item")).with_columns(
+        pl.Series("score", scores))
+    lists = to_topk(scored, list_length, run.model, run.seed)
+    report = {**run.describe(), "generators": depths, "list_length": list_length,
+              "training": "validation split (carved from the training pairs): candidates of the generators "
+                          "fitted on its training part, labelled by its held-out pairs",
+              "training_candidates": train_table.height, "training_positives": int(labelled["label"].sum()),
+              "validation_candidate_recall": round(recall_of(train_candidates, valid_targets), 5),
+              "test_candidates": test_table.height, "candidate_build_seconds": build_seconds,
+              "train_seconds": fit_seconds, **model.report()}
+    log.info("%s seed %d: %d training candidates (recall of the validation pairs %.3f), %d test candidates",
+             run.model, run.seed, report["training_candidates"], report["validation_candidate_recall"],
+             report["test_candidates"])
+    return lists, report
+
+
+def classification_metrics(labels: np.ndarray, scores: np.ndarray) -> dict:
+    """AUC and log-loss of P(target = 1) scores."""
+    return {"auc": roc_auc(labels, scores), "log_loss": log_loss(labels, scores)}
+
+
+def fit_and_score(run: Run, features: dict[str, str]):
+    """Fit ``run``'s classifier on the ``train`` feature table (its ``target`` column) and score the
+    ``valid`` and ``test`` tables; ``spec`` (JSON) names the feature columns, the id columns kept in the
+    predictions and the split. Returns (validation predictions, test scores, metrics)."""
+    seed_everything(run.seed)
+    spec_json = json.loads(Path(features["spec"]).read_text(encoding="utf-8"))
+    spec = FeatureSpec.from_json(spec_json)
+    train = pl.read_parquet(features["train"])
+    valid = pl.read_parquet(features["valid"])
+    test = pl.read_parquet(features["test"])
+    model = models.build(run.registry, run.hyperparameters, run.seed, run.threads)
+    _, fit_seconds = _timed(lambda: model.fit(train, train["target"].to_numpy(), spec))
+    (valid_scores, test_scores), predict_seconds = _timed(lambda: (model.score(valid), model.score(test)))
+    labels = valid["target"].to_numpy()
+    predictions = valid.select(spec_json["prediction_columns"]).with_columns(pl.Series("score", valid_scores))
+    metrics = {**run.describe(), "train_seconds": fit_seconds, "predict_seconds": predict_seconds,
+               "protocol": {"split": spec_json["split"]["description"],
+                            "candidates": "all validation rows (every user-song pair of the split)",
+                            "rows": int(labels.size), "positive_rate": float(np.mean(labels))},
+               "metrics": classification_metrics(labels, valid_scores), **model.report()}
+    log.info("%s seed %d: validation AUC %.4f, log-loss %.4f", run.model, run.seed, metrics["metrics"]["auc"],
+             metrics["metrics"]["log_loss"])
+    return predictions, test.select(spec_json["submission_id"]).with_columns(pl.Series("target", test_scores)), metrics
