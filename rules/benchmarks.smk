@@ -18,3 +18,25 @@ rule benchmark_summary:
         runtime=5,
     script:
         "../workflow_scripts/benchmark_summary.py"
+
+
+# The recommender core's data container at scale: build it from synthetic events of a named shape
+# (musicrec.benchmarks.SCALE_SHAPES; yambda50m: 10,000 users x 934,057 items x 47.8M events); the
+# benchmark file holds wall time and peak memory. Not part of any default target.
+rule benchmark_interactions:
+    output:
+        "results/benchmarks/interactions/{shape}.json",
+    log:
+        "results/logs/benchmarks/interactions/{shape}.log",
+    benchmark:
+        "results/benchmarks/interactions/{shape}.tsv"
+    wildcard_constraints:
+        shape="tiny|yambda50m",
+    conda:
+        "../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=12000,
+        runtime=30,
+    script:
+        "../workflow_scripts/benchmark_interactions.py"

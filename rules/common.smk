@@ -257,12 +257,16 @@ def classification_inputs(wildcards):
 
 
 def blend_inputs(wildcards):
-    """Validation predictions and submissions of every model in the dataset's blend, for one seed."""
+    """Validation predictions, submissions and metrics of every model in the dataset's blend, for one seed."""
     inputs = {}
     for model in config[wildcards.dataset]["blend"]:
-        for kind, folder in (("validation", "predictions"), ("submission", "submissions")):
+        for kind, path in (
+            ("validation", "predictions/{}/seed{}.csv"),
+            ("submission", "submissions/{}/seed{}.csv"),
+            ("metrics", "metrics/{}/seed{}.json"),
+        ):
             inputs[f"{model}_{kind}"] = (
-                f"results/{wildcards.dataset}/{folder}/{model}/seed{wildcards.seed}.csv"
+                f"results/{wildcards.dataset}/" + path.format(model, wildcards.seed)
             )
     return inputs
 

@@ -1,5 +1,8 @@
 """Rule blend: weighted blend of the configured classifiers' predictions for one seed."""
 
+import json
+from pathlib import Path
+
 from musicrec.blending import blend
 from musicrec.io import write_csv, write_json
 from musicrec.scripting import run_script
@@ -7,9 +10,10 @@ from musicrec.scripting import run_script
 
 def main(smk):
     weights = dict(smk.params.weights)
+    split = json.loads(Path(smk.input[f"{next(iter(weights))}_metrics"]).read_text())["protocol"]["split"]
     predictions, submission, metrics = blend(
         weights, {m: smk.input[f"{m}_validation"] for m in weights}, {m: smk.input[f"{m}_submission"] for m in weights},
-        smk.wildcards.dataset, int(smk.wildcards.seed))
+        split, smk.wildcards.dataset, int(smk.wildcards.seed))
     write_csv(predictions, smk.output.validation)
     write_csv(submission, smk.output.submission)
     write_json(metrics, smk.output.metrics)

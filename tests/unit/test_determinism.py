@@ -1,16 +1,16 @@
-"""Same seed, same result: LightGBM predictions are bit-identical across runs."""
+"""Same seed, same result: LightGBM (built through the model registry) predicts bit-identically across runs."""
 
 import numpy as np
 import polars as pl
 import pytest
 
+from musicrec import models
 from musicrec.datasets import kkbox_demo
 from musicrec.features import kkbox as features
 from musicrec.models.base import FeatureSpec
-from musicrec.models.lightgbm_model import LightGBMModel
 
-PARAMS = {"learning_rate": 0.1, "num_leaves": 15, "feature_fraction": 0.7, "bagging_fraction": 0.8,
-          "bagging_freq": 1}
+HYPERPARAMETERS = {"num_boost_round": 40, "learning_rate": 0.1, "num_leaves": 15, "feature_fraction": 0.7,
+                   "bagging_fraction": 0.8, "bagging_freq": 1}
 
 
 @pytest.fixture(scope="module")
@@ -22,15 +22,15 @@ def feature_tables():
 
 
 def fit_predict(tables, seed):
-    spec = FeatureSpec.from_json(tables.spec)
-    model = LightGBMModel(PARAMS, 40, spec, seed=seed, threads=2)
-    model.fit(tables.train, tables.train["target"].to_numpy())
+    model = models.build("lightgbm", HYPERPARAMETERS, seed, threads=2)
+    model.fit(tables.train, tables.train["target"].to_numpy(), FeatureSpec.from_json(tables.spec))
     return model.score(tables.valid)
 
 
 def test_lightgbm_same_seed_bit_identical(feature_tables):
     first = fit_predict(feature_tables, seed=5)
     second = fit_predict(feature_tables, seed=5)
+    assert first.shape == (feature_tables.valid.height,)
     assert np.array_equal(first, second)
 
 

@@ -7,6 +7,8 @@ import polars as pl
 import pytest
 
 from musicrec.fairness import exposure
+from musicrec.fairness.provider import provider_tables
+from musicrec.schema import to_topk
 
 ITEM_GROUPS = pl.DataFrame({"item": ["a", "b", "c", "d"], "group": ["female", "male", "male", "mixed"]})
 
@@ -15,8 +17,13 @@ def scored(rows):
     return pl.DataFrame(rows, schema=["user", "item", "score"], orient="row")
 
 
-def test_rank_candidates_orders_by_score_breaks_ties_by_item_and_keeps_best_duplicate():
-    ranked = exposure.rank_candidates(scored([("u", "b", 0.5), ("u", "a", 0.5), ("u", "c", 0.9), ("u", "a", 0.1)]))
+def ranked_songs(frame):
+    """Every candidate of each user, ranked (the KKBox path: to_topk without a cut)."""
+    return to_topk(frame, None, "m", 0)
+
+
+def test_ranked_candidates_order_by_score_break_ties_by_item_and_keep_best_duplicate():
+    ranked = ranked_songs(scored([("u", "b", 0.5), ("u", "a", 0.5), ("u", "c", 0.9), ("u", "a", 0.1)]))
     assert ranked["item"].to_list() == ["c", "a", "b"]
     assert ranked["rank"].to_list() == [1, 2, 3]
     assert ranked.filter(pl.col("item") == "a")["score"].item() == 0.5
@@ -60,7 +67,7 @@ def test_first_rank_in_lists_hand_computed():
 
 
 def test_first_group_rank_and_users_with_more_than_k():
-    ranked = exposure.rank_candidates(scored([
+    ranked = ranked_songs(scored([
         ("u", "b", 0.9), ("u", "c", 0.8), ("u", "a", 0.1),
         ("v", "b", 0.9), ("v", "d", 0.5),
     ]))
@@ -90,3 +97,17 @@ def test_first_rank_distribution_and_summary():
     assert summary["mean_first_rank"] == 2.0
     assert summary["random_mean_first_rank"] == pytest.approx(5 / 3)  # (n + 1) / (f + 1)
     assert np.isclose(dist["random_share"].sum(), 1.0)
+
+
+def test_provider_tables_are_one_path_for_complete_candidates_and_top_k_lists():
+    ranked = ranked_songs(scored([("u", "a", 0.2), ("u", "b", 0.9), ("u", "c", 0.5), ("v", "d", 0.3), ("v", "a", 0.1)]))
+    complete = provider_tables(ranked, ITEM_GROUPS.with_columns(pl.col("item").alias("provider")), 2, "female",
+                               complete_candidates=True)
+    assert set(complete) == {"exposure", "first_rank", "artist_exposure", "first_rank_distribution",
+                             "first_rank_summary"}
+    # top-2: u gets b, c (male, male); v gets d, a (mixed, female at rank 2)
+    assert complete["first_rank"].row(0) == (2, 1, 0.5, 2.0)
+    lists_only = provider_tables(ranked, ITEM_GROUPS.with_columns(pl.col("item").alias("provider")), 2, "female",
+                                 complete_candidates=False)
+    assert set(lists_only) == {"exposure", "first_rank", "artist_exposure"}
+    assert lists_only["exposure"].equals(complete["exposure"])

@@ -7,7 +7,7 @@ import pytest
 from musicrec.errors import InputDataError
 from musicrec.fairness.group_metrics import group_metrics
 from musicrec.fairness.groups import age_band, read_artist_genders, user_groups
-from musicrec.fairness.seeds import over_seeds
+from musicrec.summaries import over_seeds
 
 
 def test_group_metrics_hand_computed():

@@ -23,7 +23,7 @@ def files(tmp_path):
     paths["artists"].write_text(ARTISTS, encoding="utf-8")
     paths["demographics"].write_text(DEMOGRAPHICS, encoding="utf-8")
     # plays: Anna 6, Bob 2, Duo (no gender) 2; pairs: Anna 1, Bob 2, Duo 1
-    pl.DataFrame({"user_id": [1, 2, 2, 3], "artist_id": [1, 2, 4, 2], "weight": [6, 1, 2, 1]}).write_parquet(paths["train"])
+    pl.DataFrame({"user_id": [1, 2, 2, 3], "item_id": [1, 2, 4, 2], "weight": [6, 1, 2, 1]}).write_parquet(paths["train"])
     pl.DataFrame({"user_id": [9]}).write_parquet(paths["cold_users"])
     return {name: str(path) for name, path in paths.items()}
 

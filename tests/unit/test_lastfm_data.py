@@ -1,5 +1,7 @@
-"""Last.fm loader, demo generator and split: real formats, bad-input messages, split invariants."""
+"""Last.fm loader, demo generator and the stage's two splits (test, and valid carved inside test's training
+pairs): real formats, bad-input messages, split invariants, training sequences."""
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -7,8 +9,9 @@ import polars as pl
 import pytest
 
 from musicrec.datasets import lastfm, lastfm_demo
+from musicrec.datasets.lastfm import SplitParams, prepare_splits, training_sequences
 from musicrec.errors import InputDataError
-from musicrec.pipelines.lastfm import SplitParams, split_interactions, training_sequences
+from musicrec.splits import per_user_random
 
 
 @pytest.fixture(scope="module")
@@ -129,40 +132,134 @@ def test_tag_rows_of_unknown_artists_are_dropped(demo_files):
     assert tables["user_taggedartists"]["artistID"].is_in(tables["artists"]["id"].implode()).all()
 
 
+def hetrec_tables(users_items: dict[int, list[int]], tagged=(), friends=()) -> dict[str, pl.DataFrame]:
+    """The four HetRec tables prepare_splits reads, from each user's artists (weight 1) and
+    (user, artist, year) tagging rows."""
+    artists = sorted({a for items in users_items.values() for a in items})
+    return {
+        "user_artists": pl.DataFrame({"userID": [u for u, items in users_items.items() for _ in items],
+                                      "artistID": [a for items in users_items.values() for a in items],
+                                      "weight": 1}),
+        "artists": pl.DataFrame({"id": artists, "name": [f"a{a}" for a in artists]}),
+        "user_taggedartists": pl.DataFrame(
+            [(u, a, 1, 1, 1, year) for u, a, year in tagged],
+            schema={c: pl.Int64 for c in ("userID", "artistID", "tagID", "day", "month", "year")}, orient="row"),
+        "user_friends": pl.DataFrame(list(friends), schema={"userID": pl.Int64, "friendID": pl.Int64}, orient="row"),
+    }
+
+
+def pair_set(frame: pl.DataFrame) -> set[tuple]:
+    return set(frame.select("user_id", "item_id").iter_rows())
+
+
 def test_split_invariants():
-    pairs = pl.DataFrame({"user_id": [1] * 10 + [2] * 3 + [3] * 10 + [4] * 10 + [5] * 10,
-                          "artist_id": list(range(10)) + [0, 1, 2] + list(range(10)) * 3, "weight": 1})
-    parts = split_interactions(pairs, SplitParams(test_fraction=0.2, min_artists=5, cold_users=1, seed=1))
-    train, test = parts["train"], parts["test"]
-    assert train.height + test.height == pairs.height
-    assert train.join(test, on=["user_id", "artist_id"], how="inner").height == 0
-    assert 2 not in test["user_id"].to_list()  # too few artists: train only
-    assert parts["too_few"]["user_id"].to_list() == [2]
-    cold = parts["cold_users"]["user_id"].to_list()
-    assert len(cold) == 0  # at most 10% of the 4 eligible users
-    per_user = test.group_by("user_id").len().sort("user_id")
-    assert per_user["len"].to_list() == [2, 2, 2, 2]
-    again = split_interactions(pairs, SplitParams(test_fraction=0.2, min_artists=5, cold_users=1, seed=1))
-    assert again["test"].equals(test)
+    tables = hetrec_tables({1: list(range(10)), 2: [0, 1, 2], 3: list(range(10)), 4: list(range(10)),
+                            5: list(range(10))})
+    params = SplitParams(test_fraction=0.2, min_artists=5, cold_users=1, seed=1)
+    test = prepare_splits(tables, params)["test"]
+    train, targets = test["train"], test["targets"]
+    assert train.height + targets.height == tables["user_artists"].height
+    assert not pair_set(train) & pair_set(targets)
+    assert 2 not in targets["user_id"].to_list()  # too few artists: train only
+    assert test["cold_users"].height == 0  # at most 10% of the 4 eligible users
+    per_user = targets.group_by("user_id").len().sort("user_id")
+    assert per_user["len"].to_list() == [2, 2, 2, 2]  # round(0.2 x 10)
+    assert prepare_splits(tables, params)["test"]["targets"].equals(targets)
+    assert test["summary"]["items"] == 10 and test["summary"]["cold_users"] == 0
+    assert test["summary"]["train_pairs"] == train.height and test["summary"]["target_pairs"] == targets.height
+
+
+def test_the_test_split_is_per_user_random_on_the_item_id_contract():
+    tables = hetrec_tables({u: list(range(u, u + 8)) for u in range(12)})
+    params = SplitParams(test_fraction=0.25, min_artists=5, cold_users=1, seed=9)
+    test = prepare_splits(tables, params)["test"]
+    direct = per_user_random(lastfm.interactions(tables["user_artists"]), 0.25, 5, 1, 9)
+    assert test["train"].columns == ["user_id", "item_id", "weight"]
+    assert test["train"].equals(direct["train"]) and test["targets"].equals(direct["test"])
+    assert test["cold_users"].equals(direct["cold_users"])
 
 
 def test_cold_users_have_every_pair_in_test():
-    pairs = pl.DataFrame({"user_id": [u for u in range(20) for _ in range(6)],
-                          "artist_id": [a for _ in range(20) for a in range(6)], "weight": 1})
-    parts = split_interactions(pairs, SplitParams(cold_users=2, seed=0))
-    cold = parts["cold_users"]["user_id"]
+    tables = hetrec_tables({u: list(range(6)) for u in range(20)})
+    test = prepare_splits(tables, SplitParams(cold_users=2, seed=0))["test"]
+    cold = test["cold_users"]["user_id"]
     assert cold.len() == 2
-    assert not parts["train"]["user_id"].is_in(cold.implode()).any()
-    assert parts["test"].filter(pl.col("user_id").is_in(cold.implode())).height == 12
+    assert not test["train"]["user_id"].is_in(cold.implode()).any()
+    assert test["targets"].filter(pl.col("user_id").is_in(cold.implode())).height == 12
+    assert test["summary"]["cold_users"] == 2 and "2 cold users" in test["summary"]["description"]
+
+
+@pytest.fixture(scope="module")
+def demo_splits():
+    tables = lastfm_demo.generate(lastfm_demo.LastfmDemoSize.named("tiny"), seed=5)
+    params = SplitParams(test_fraction=0.2, min_artists=5, cold_users=4, seed=42)
+    return tables, params, prepare_splits(tables, params)
+
+
+def test_valid_split_is_carved_inside_the_test_splits_training_pairs(demo_splits):
+    _, _, splits = demo_splits
+    test, valid = splits["test"], splits["valid"]
+    assert test["cold_users"].height == 4
+    # valid train + valid targets partition test's training pairs: no test pair is ever in valid
+    assert not pair_set(valid["train"]) & pair_set(valid["targets"])
+    assert pair_set(valid["train"]) | pair_set(valid["targets"]) == pair_set(test["train"])
+    assert valid["train"].height + valid["targets"].height == test["train"].height
+    assert not (pair_set(valid["train"]) | pair_set(valid["targets"])) & pair_set(test["targets"])
+
+
+def test_valid_split_uses_seed_plus_one_and_no_cold_users(demo_splits):
+    _, params, splits = demo_splits
+    valid = splits["valid"]
+    assert valid["cold_users"].height == 0 and valid["summary"]["cold_users"] == 0
+    assert valid["summary"]["split"] == {"test_fraction": 0.2, "min_artists": 5, "cold_users": 0, "seed": 43}
+    assert "seed 43" in valid["summary"]["description"]
+    direct = per_user_random(splits["test"]["train"], params.test_fraction, params.min_artists, 0, params.seed + 1)
+    assert valid["train"].equals(direct["train"]) and valid["targets"].equals(direct["test"])
+    # test's cold users have no training pairs, so they are not in valid at all
+    cold = splits["test"]["cold_users"]["user_id"].implode()
+    assert not pl.concat([valid["train"], valid["targets"]])["user_id"].is_in(cold).any()
+
+
+def test_splits_are_deterministic(demo_splits):
+    tables, params, splits = demo_splits
+    again = prepare_splits(tables, params)
+    for split in ("test", "valid"):
+        for part in ("train", "targets", "cold_users", "sequences"):
+            assert again[split][part].equals(splits[split][part]), (split, part)
+        assert again[split]["summary"] == splits[split]["summary"]
+    other = prepare_splits(tables, SplitParams(params.test_fraction, params.min_artists, params.cold_users, 7))
+    assert not other["test"]["targets"].equals(splits["test"]["targets"])
+
+
+def test_each_split_has_sequences_of_its_own_training_pairs_and_the_friend_graph(demo_splits):
+    tables, _, splits = demo_splits
+    for split in ("test", "valid"):
+        sequences, train = splits[split]["sequences"], splits[split]["train"]
+        assert pair_set(sequences) == pair_set(train) and sequences.height == train.height
+        positions = sequences.group_by("user_id").agg(pl.col("position").sort(), pl.len())
+        assert all(p == list(range(n)) for p, n in positions.select("position", "len").iter_rows())
+        summary = splits[split]["summary"]
+        assert summary["sequence_order"] == lastfm.SEQUENCE_ORDER
+        assert sum(summary["sequence_rows_by_order_key"].values()) == train.height
+        assert summary["items"] == tables["artists"].height
+    assert splits["neighbours"].columns == ["user_id", "neighbour_id"]
+    assert splits["neighbours"].height == tables["user_friends"].height
 
 
 def test_sequences_order_by_tag_date_then_weight():
-    import datetime as dt
-
-    train = pl.DataFrame({"user_id": [1, 1, 1, 1], "artist_id": [10, 11, 12, 13], "weight": [5, 50, 7, 9]})
-    tags = pl.DataFrame({"user_id": [1, 1], "artist_id": [12, 10],
+    train = pl.DataFrame({"user_id": [1, 1, 1, 1], "item_id": [10, 11, 12, 13], "weight": [5, 50, 7, 9]})
+    tags = pl.DataFrame({"user_id": [1, 1], "item_id": [12, 10],
                          "first_tag_date": [dt.date(2008, 1, 1), dt.date(2009, 1, 1)]})
     seq = training_sequences(train, tags)
-    assert seq["artist_id"].to_list() == [12, 10, 11, 13]
+    assert seq["item_id"].to_list() == [12, 10, 11, 13]
     assert seq["position"].to_list() == [0, 1, 2, 3]
     assert seq["ordered_by"].to_list() == ["first_tag_date", "first_tag_date", "weight", "weight"]
+
+
+def test_split_sequences_use_the_first_tagging_date():
+    tables = hetrec_tables({1: [10, 11, 12, 13, 14, 15]}, tagged=[(1, 14, 2009), (1, 12, 2007), (1, 14, 2006)])
+    test = prepare_splits(tables, SplitParams(test_fraction=0.01, min_artists=100, cold_users=0))["test"]
+    sequences = test["sequences"]  # min_artists 100: every pair stays in train
+    assert sequences["item_id"].to_list() == [14, 12, 10, 11, 13, 15]  # 14 first tagged 2006, 12 in 2007
+    assert sequences["ordered_by"].to_list() == ["first_tag_date"] * 2 + ["weight"] * 4
+    assert test["summary"]["sequence_rows_by_order_key"] == {"first_tag_date": 2, "weight": 4}

@@ -85,6 +85,7 @@ def test_defaults_are_filled_in():
     ({"lastfm": {"als": {}, "ltr_ranker": {"generators": {"als": 50, "ease": 50}}}},
      "config.yaml is invalid: lastfm.models.ltr_ranker.generators: 'ease' is not a ranking model of lastfm (configured: als"),
     ({"lastfm": {"rf_ranker": {}}}, "config.yaml is invalid: lastfm.models.rf_ranker: 'generators' is a required property"),
+    ({"kkbox": {"lgb": {"model": "lightgbm"}}}, "config.yaml is invalid: kkbox.blend: 'nn' is not a model of kkbox.models"),
 ])
 def test_bad_model_blocks_are_one_line(overrides, expected):
     _, problem = runs(overrides)

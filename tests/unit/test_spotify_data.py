@@ -66,10 +66,10 @@ def test_join_reports_coverage():
     artists = pl.DataFrame({"id": [1, 2, 3], "name": ["The Cure", "Björk", "Nobody Known"]})
     songs = pl.DataFrame({"track_artist": ["Cure", "bjork", "Cure", None],
                           **{c: [1.0, 2.0, 3.0, 4.0] for c in spotify.AUDIO_FEATURES + ("track_popularity",)}})
-    train = pl.DataFrame({"user_id": [1, 1, 2], "artist_id": [1, 3, 3], "weight": [10, 10, 20]})
+    train = pl.DataFrame({"user_id": [1, 1, 2], "item_id": [1, 3, 3], "weight": [10, 10, 20]})
     joined, coverage = join_audio(artists, songs, train)
     assert coverage["artists_matched"] == 2 and coverage["artist_coverage"] == pytest.approx(2 / 3)
     assert coverage["pair_coverage"] == pytest.approx(1 / 3) and coverage["weight_coverage"] == pytest.approx(0.25)
     assert coverage["artist_coverage_lowercase_only"] == 0.0
-    cure = joined.filter(pl.col("artist_id") == 1)
+    cure = joined.filter(pl.col("item_id") == 1)
     assert cure["spotify_songs"].item() == 2 and cure["audio_danceability"].item() == pytest.approx(2.0)

@@ -45,15 +45,38 @@ def test_dry_run_lists_one_job_per_model_and_seed(tmp_path):
     seeds = yaml.safe_load((workdir / "config.yaml").read_text())["seeds"]
     result = run_snakemake(workdir, "-n", "--quiet", "rules")
     counts = job_counts(result.stdout + result.stderr)
-    for rule in ("kkbox_lgb", "kkbox_nn", "kkbox_blend"):
+    for rule in ("classify", "classify_gpu", "blend"):  # KKBox: LightGBM (CPU), Keras NN (GPU rule), blend
         assert counts[rule] == len(seeds), (rule, counts)
     assert counts["kkbox_features"] == 1 and counts["all"] == 1
+
+
+def test_lastfm_runs_unseeded_models_once_and_seeded_ones_per_seed(tmp_path):
+    """Job counts read off the shipped config: the registry says which models are seeded and which run on
+    the GPU rule; re-rankers need their generators on the validation split as well."""
+    from musicrec import models
+
+    workdir = make_workdir(tmp_path, {"seeds": [0, 1, 2]})
+    config = yaml.safe_load((workdir / "config.yaml").read_text())["lastfm"]["models"]
+    counts = job_counts(run_snakemake(workdir, "-n", "--quiet", "rules", "lastfm").stdout)
+    entries = {name: models.REGISTRY[block.get("model", name)] for name, block in config.items()}
+
+    def jobs(names):
+        return sum(3 if entries[n].seeded else 1 for n in names)
+
+    cpu = [n for n, e in entries.items() if e.task == "ranking" and not e.gpu]
+    gpu = [n for n, e in entries.items() if e.task == "ranking" and e.gpu]
+    rerankers = [n for n, e in entries.items() if e.task == "reranking"]
+    generators = {g for r in rerankers for g in config[r]["generators"]}
+    assert counts["recommend"] == jobs(cpu) and counts["recommend_gpu"] == jobs(gpu)
+    assert counts["rerank"] == jobs(rerankers) and counts["recommend_valid"] == jobs(generators)
+    assert counts["evaluate"] == jobs(cpu + gpu + rerankers)
+    assert counts["lastfm_split"] == 1 and counts["lastfm_features"] == 2 and counts["summary"] == 1
 
 
 def test_adding_a_seed_adds_only_that_seeds_jobs(tmp_path):
     workdir = make_workdir(tmp_path, {"seeds": [0, 1, 2]})
     counts = job_counts(run_snakemake(workdir, "-n", "--quiet", "rules").stdout)
-    assert counts["kkbox_lgb"] == counts["kkbox_nn"] == counts["kkbox_blend"] == 3
+    assert counts["classify"] == counts["classify_gpu"] == counts["blend"] == 3
 
 
 def test_lint_is_clean():

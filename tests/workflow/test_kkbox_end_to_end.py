@@ -26,18 +26,19 @@ def test_outputs_exist_and_aucs_are_sane(built_workdir):
         for seed in (0, 1):
             metrics = json.loads((built_workdir / f"results/kkbox/metrics/{model}/seed{seed}.json").read_text())
             assert 0.5 < metrics["metrics"]["auc"] <= 1.0, (model, seed, metrics)
-            assert "time order" in metrics["split"] or "time-ordered" in metrics["split"]
+            assert "time-ordered" in metrics["protocol"]["split"]
             validation = pd.read_csv(built_workdir / f"results/kkbox/predictions/{model}/seed{seed}.csv")
             assert list(validation.columns) == ["row_id", "msno", "song_id", "artist_name", "target", "score"]
             submission = pd.read_csv(built_workdir / f"results/kkbox/submissions/{model}/seed{seed}.csv")
             assert list(submission.columns) == ["id", "target"]
             assert len(submission) == kkbox_demo.KKBoxDemoSize.named("tiny").n_test
             assert submission["target"].between(0, 1).all()
-    for rule in ("kkbox/lgb/seed0", "kkbox/nn/seed1"):
-        assert (built_workdir / f"results/benchmarks/{rule}.tsv").exists()
-        assert "finished" in (built_workdir / f"results/logs/{rule}.log").read_text()
+    for job in ("kkbox/classify/lgb/seed0", "kkbox/classify/nn/seed1", "kkbox/blend/seed1"):
+        assert (built_workdir / f"results/benchmarks/{job}.tsv").exists()
+        assert "finished" in (built_workdir / f"results/logs/{job}.log").read_text()
     summary = pd.read_csv(built_workdir / "results/kkbox/summary.csv")
-    assert sorted(summary["model"]) == sorted(MODELS) and (summary["n_seeds"] == 2).all()
+    assert sorted(set(summary["model"])) == sorted(MODELS) and (summary["n_seeds"] == 2).all()
+    assert set(summary["metric"]) == {"auc", "log_loss"}
 
 
 def test_nothing_left_to_do_after_a_build(built_workdir):
@@ -48,7 +49,7 @@ def test_nothing_left_to_do_after_a_build(built_workdir):
 def test_regenerating_one_seed_runs_only_that_job(built_workdir):
     (built_workdir / "results/kkbox/predictions/lgb/seed1.csv").unlink()
     result = run_snakemake(built_workdir, "results/kkbox/predictions/lgb/seed1.csv", "-n", "--quiet", "rules")
-    assert job_counts(result.stdout) == {"kkbox_lgb": 1}
+    assert job_counts(result.stdout) == {"classify": 1}
     run_snakemake(built_workdir, "--cores", "2", "results/kkbox/predictions/lgb/seed1.csv")
     assert (built_workdir / "results/kkbox/predictions/lgb/seed1.csv").exists()
 
@@ -61,8 +62,8 @@ def test_editing_lgb_params_reruns_only_lgb_and_downstream(built_workdir):
         counts = job_counts(run_snakemake(built_workdir, "kkbox", "-n", "--quiet", "rules").stdout)
     finally:
         config.write_text(original)
-    assert counts["kkbox_lgb"] == 2 and counts["kkbox_blend"] == 2 and counts["kkbox_summary"] == 1
-    assert "kkbox_nn" not in counts and "kkbox_features" not in counts
+    assert counts["classify"] == 2 and counts["blend"] == 2 and counts["summary"] == 1
+    assert "classify_gpu" not in counts and "kkbox_features" not in counts
 
 
 # ---- bad input: one clear line naming the culprit, no partial output ------------------------------
@@ -83,7 +84,7 @@ def test_real_data_folder_runs_the_same_rules(tmp_path, real_style_folder):
     run_snakemake(workdir, "--cores", "2", "results/kkbox/predictions/lgb/seed0.csv")
     assert not (workdir / "resources/kkbox/demo").exists(), "the demo generator must not run"
     metrics = json.loads((workdir / "results/kkbox/metrics/lgb/seed0.json").read_text())
-    assert metrics["metrics"]["n_rows"] == 160  # last 20% of the folder's 800 train.csv rows
+    assert metrics["protocol"]["rows"] == 160  # last 20% of the folder's 800 train.csv rows
 
 
 def real_data_workdir(tmp_path, folder, extra_config=None):

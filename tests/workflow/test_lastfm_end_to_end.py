@@ -1,4 +1,6 @@
-"""A tiny end-to-end build of the Last.fm stage on the demo data (2 seeds) and a bad-input run."""
+"""A tiny end-to-end build of the Last.fm stage on the demo data (2 seeds): the contract files, every
+configured model's lists and metrics, provider exposure, what an edit of one model's hyper-parameters
+reruns, and a bad-input run."""
 
 from __future__ import annotations
 
@@ -6,14 +8,24 @@ import json
 
 import polars as pl
 import pytest
+import yaml
 
 from conftest import make_workdir, run_snakemake
+from test_dag import job_counts
 
 pytestmark = pytest.mark.workflow
 
+# Small settings so that the whole stage builds in about two minutes on 2 cores.
 TINY_LASTFM = {
     "seeds": [0, 1],
-    "lastfm": {"demo": {"size": "tiny"}, "models": {"rf_ranker": {"n_estimators": 20, "candidates": 60}}},
+    "lastfm": {"demo": {"size": "tiny"}, "models": {
+        "als": {"factors": 32, "iterations": 10},
+        "lightgcn": {"epochs": 20, "batch_size": 512, "learning_rate": 0.005},
+        "sasrec": {"epochs": 3},
+        "two_tower": {"epochs": 3},
+        "rf_ranker": {"n_estimators": 20},
+        "ltr_ranker": {"num_boost_round": 30},
+    }},
 }
 
 
@@ -24,41 +36,92 @@ def built_workdir(tmp_path_factory):
     return workdir
 
 
+def configured_models(workdir):
+    return list(yaml.safe_load((workdir / "config.yaml").read_text())["lastfm"]["models"])
+
+
 def test_contract_files_and_metrics(built_workdir):
     results = built_workdir / "results/lastfm"
-    for name, columns in {"train": ["user_id", "artist_id", "weight"], "test": ["user_id", "artist_id", "weight"],
-                          "cold_users": ["user_id"]}.items():
-        assert pl.read_parquet(results / f"split/{name}.parquet").columns == columns
-    sequences = pl.read_parquet(results / "split/sequences.parquet")
-    assert {"user_id", "artist_id", "position", "ordered_by"} <= set(sequences.columns)
+    for split in ("test", "valid"):
+        assert pl.read_parquet(results / f"split/{split}/train.parquet").columns == ["user_id", "item_id", "weight"]
+        assert pl.read_parquet(results / f"split/{split}/targets.parquet").columns == ["user_id", "item_id", "weight"]
+        sequences = pl.read_parquet(results / f"split/{split}/sequences.parquet")
+        assert {"user_id", "item_id", "position", "ordered_by"} <= set(sequences.columns)
+    test_pairs = pl.read_parquet(results / "split/test/targets.parquet")
+    assert pl.read_parquet(results / "split/valid/targets.parquet").join(
+        test_pairs, on=["user_id", "item_id"], how="semi").is_empty(), "the validation split never holds a test pair"
     summary = pl.read_csv(results / "summary.csv")
-    models = set(summary["model"])
-    assert {"random", "popularity_plays", "popularity_users", "content_knn", "hybrid", "rf_ranker"} <= models
-    for model, seed in (("rf_ranker", 1), ("random", 0), ("hybrid", 0)):
+    assert list(dict.fromkeys(summary["model"])) == configured_models(built_workdir)
+    for model, seed in (("ltr_ranker", 1), ("random", 0), ("hybrid", 0), ("lightgcn", 1), ("als", 0)):
         topk = pl.read_parquet(results / f"topk/{model}/seed{seed}.parquet")
         assert topk.columns == ["user", "item", "score", "rank", "model", "seed"]
         metrics = json.loads((results / f"metrics/{model}/seed{seed}.json").read_text())
         assert set(metrics["metrics"]) >= {f"{m}@{k}" for m in ("ndcg", "map", "recall") for k in (5, 10, 20)}
-        assert "training artists" in metrics["protocol"]["candidates"]
-    assert (results / "importances/rf_ranker/seed0.csv").exists()
-    assert (built_workdir / "results/benchmarks/lastfm/rf_ranker/seed0.tsv").exists()
+        assert metrics["protocol"]["candidates"] == "full catalogue minus the user's training items"
+        assert "per-user random split" in metrics["protocol"]["split"]
+    assert (built_workdir / "results/benchmarks/lastfm/rerank/ltr_ranker/seed0.tsv").exists()
     ndcg = summary.filter(pl.col("metric") == "ndcg@10")
     scores = dict(zip(ndcg["model"], ndcg["mean"]))
-    assert scores["rf_ranker"] > scores["random"] and scores["popularity_users"] > scores["random"]
+    for model in ("item_knn", "ease", "als", "rf_ranker", "ltr_ranker", "popularity_users"):
+        assert scores[model] > scores["random"], (model, scores)
 
 
-def test_sequence_metrics_and_provider_exposure(built_workdir):
+def test_generators_write_deeper_lists_and_artefacts(built_workdir):
+    results = built_workdir / "results/lastfm"
+    depth = yaml.safe_load((built_workdir / "config.yaml").read_text())["lastfm"]["models"]["ltr_ranker"]["generators"]
+    assert pl.read_parquet(results / "topk/als/seed0.parquet")["rank"].max() == max(20, depth["als"])
+    assert pl.read_parquet(results / "topk/random/seed0.parquet")["rank"].max() == 20
+    factors = results / "models/als/seed0/factors.npz"
+    assert factors.stat().st_size > 0 and (results / "models/lightgcn/seed0/lightgcn.pt").exists()
+    assert (results / "models/two_tower/seed0/index.faiss").exists()
+    report = json.loads((results / "training/ltr_ranker/seed0.json").read_text())
+    assert 0 < report["validation_candidate_recall"] <= 1 and report["feature_importances"]
+
+
+def test_sequence_order_and_provider_exposure(built_workdir):
     results = built_workdir / "results"
     sasrec = json.loads((results / "lastfm/metrics/sasrec/seed0.json").read_text())
-    assert "first tagging date" in sasrec["protocol"]["training_order"]
-    assert sum(sasrec["protocol"]["training_rows_by_order_key"].values()) > 0
+    assert "first tagging date" in sasrec["protocol"]["sequence_order"]
     exposure = pl.read_csv(results / "fairness/lastfm/exposure.csv")
-    assert {"random", "rf_ranker", "sasrec"} <= set(exposure["model"])
+    assert {"random", "rf_ranker", "sasrec", "ltr_ranker"} <= set(exposure["model"])
     shares = exposure.group_by("model").agg(pl.col("slot_share_mean").sum())
     assert shares["slot_share_mean"].to_list() == pytest.approx([1.0] * shares.height)
     tables = json.loads((results / "fairness/lastfm/tables.json").read_text())
     assert tables["k"] == 10 and "training artists" in tables["candidates"]
     assert pl.read_csv(results / "fairness/lastfm/first_female_rank.csv")["n_seeds"].max() == 2
+
+
+def test_nothing_left_to_do_after_a_build(built_workdir):
+    result = run_snakemake(built_workdir, "-n", "lastfm")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("path", "value", "rerun"), [
+    # ALS is seeded and a generator of the lambdarank re-ranker: its jobs on both splits, then the re-ranker
+    ("models.als.factors", 16, {"recommend": 2, "recommend_valid": 2, "rerank": 2, "evaluate": 4}),
+    # content kNN (unseeded) feeds both re-rankers
+    ("models.content_knn.seed_items", 8, {"recommend": 1, "recommend_valid": 1, "rerank": 4, "evaluate": 5}),
+    # the Spotify similar-songs table is data preparation: no model reruns
+    ("similar_songs", 12, {"lastfm_similar_songs": 1}),
+    # a model nothing consumes: only its own jobs
+    ("models.sasrec.epochs", 4, {"recommend_gpu": 2, "evaluate": 2}),
+])
+def test_editing_one_model_reruns_only_that_model_and_its_consumers(built_workdir, path, value, rerun):
+    config_file = built_workdir / "config.yaml"
+    original = config_file.read_text()
+    config = yaml.safe_load(original)
+    *parents, key = ["lastfm", *path.split(".")]
+    block = config
+    for name in parents:
+        block = block[name]
+    block[key] = value
+    try:
+        config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+        counts = job_counts(run_snakemake(built_workdir, "lastfm", "-n", "--quiet", "rules").stdout)
+    finally:
+        config_file.write_text(original)
+    aggregates = {"summary", "benchmark_summary", "fairness_lastfm", "lastfm"}
+    assert {rule: n for rule, n in counts.items() if rule not in aggregates} == rerun
 
 
 def test_bad_input_is_one_line(tmp_path):
@@ -68,8 +131,8 @@ def test_bad_input_is_one_line(tmp_path):
         (folder / f"{name}.dat").write_text("x\n1\n")
     (folder / "user_artists.dat").write_text("userID\tartistID\tweight\n2\t51\tlots\n")
     workdir = make_workdir(tmp_path, {"seeds": [0], "lastfm": {"data": str(folder), "demo": {"size": "tiny"}}})
-    result = run_snakemake(workdir, "--cores", "1", "results/lastfm/split/train.parquet", check=False)
+    result = run_snakemake(workdir, "--cores", "1", "results/lastfm/split/test/train.parquet", check=False)
     assert result.returncode != 0
     assert "musicrec error in rule lastfm_split" in result.stderr
     assert "user_artists.dat: column 'weight': non-integer values" in result.stderr
-    assert not (workdir / "results/lastfm/split/train.parquet").exists()
+    assert not (workdir / "results/lastfm/split/test/train.parquet").exists()

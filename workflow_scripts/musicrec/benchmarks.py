@@ -49,3 +49,47 @@ def summarise_benchmarks(paths: list[str], out_csv: str) -> pl.DataFrame:
     summary = pl.concat([per_step, overall])
     write_csv(summary, out_csv)
     return summary
+
+
+# Shapes of the Interactions scale benchmark: (users, items, events). yambda50m is the Yambda 50m
+# multi_event table (10,000 users, 934,057 items, about 47.8M events).
+SCALE_SHAPES = {"tiny": (1_000, 20_000, 200_000), "yambda50m": (10_000, 934_057, 47_800_000)}
+
+
+def synthetic_events(n_users: int, n_items: int, n_events: int, seed: int) -> pl.DataFrame:
+    """Heavy-tailed random events in the interactions contract (Zipf-like item popularity, log-normal user
+    activity), with UInt32 ids and timestamps as in Yambda; for measuring scale, not for modelling."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    item_p = 1.0 / np.arange(1, n_items + 1) ** 0.9
+    user_p = rng.lognormal(0.0, 1.2, n_users)
+    return pl.DataFrame({
+        "user_id": rng.choice(n_users, n_events, p=user_p / user_p.sum()).astype(np.uint32),
+        "item_id": rng.choice(n_items, n_events, p=item_p / item_p.sum()).astype(np.uint32),
+        "weight": np.ones(n_events, dtype=np.float32),
+        "timestamp": rng.integers(0, 26_000_000, n_events).astype(np.uint32),
+    })
+
+
+def interactions_scale(shape: str, seed: int = 0) -> dict:
+    """Build :class:`~musicrec.data.Interactions` (matrix and timestamp-ordered sequences) from synthetic
+    events of ``shape`` and report sizes and seconds; the rule's benchmark file holds the peak memory."""
+    import time
+
+    import numpy as np
+
+    from .data import Interactions
+
+    n_users, n_items, n_events = SCALE_SHAPES[shape]
+    started = time.perf_counter()
+    events = synthetic_events(n_users, n_items, n_events, seed)
+    generated = time.perf_counter() - started
+    started = time.perf_counter()
+    data = Interactions.from_frames(events, pl.DataFrame({"item_id": np.arange(n_items, dtype=np.uint32)}))
+    built = time.perf_counter() - started
+    matrix_bytes = data.matrix.data.nbytes + data.matrix.indices.nbytes + data.matrix.indptr.nbytes
+    return {"shape": shape, "users": data.n_users, "items": data.n_items, "events": n_events,
+            "matrix_entries": int(data.matrix.nnz), "matrix_mb": round(matrix_bytes / 2**20, 1),
+            "sequence_mb": round((data.sequences.items.nbytes + data.sequences.indptr.nbytes) / 2**20, 1),
+            "generate_seconds": round(generated, 2), "build_seconds": round(built, 2)}

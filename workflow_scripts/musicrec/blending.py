@@ -8,12 +8,13 @@ from .errors import ConfigError, InputDataError
 from .training import classification_metrics
 
 
-def blend(weights: dict[str, float], validation: dict[str, str], submissions: dict[str, str], dataset: str,
-          seed: int) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+def blend(weights: dict[str, float], validation: dict[str, str], submissions: dict[str, str], split: str,
+          dataset: str, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
     """Weighted sum of the models' probabilities (weights normalised to sum to 1) for one seed.
 
     ``validation`` / ``submissions`` map each model to its prediction and submission CSV; every model must
-    cover the same validation rows and test ids. Returns (validation predictions, submission, metrics).
+    cover the same validation rows and test ids; ``split`` describes their validation split. Returns
+    (validation predictions, submission, metrics).
     """
     total = sum(weights.values())
     if total <= 0:
@@ -33,7 +34,7 @@ def blend(weights: dict[str, float], validation: dict[str, str], submissions: di
     submission = subs[first].with_columns(test_scores.alias("target"))
     labels = predictions["target"].to_numpy()
     metrics = {"dataset": dataset, "model": "blend", "seed": seed, "hyperparameters": {"weights": weights},
-               "protocol": {"split": "validation rows of the blended models", "candidates": "all validation rows",
+               "protocol": {"split": split, "candidates": "all validation rows (every user-song pair of the split)",
                             "rows": int(labels.size), "positive_rate": float(labels.mean())},
                "metrics": classification_metrics(labels, predictions["score"].to_numpy())}
     return predictions, submission, metrics

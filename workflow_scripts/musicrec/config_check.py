@@ -78,7 +78,7 @@ def model_runs(config: dict, schema_path) -> tuple[dict[str, dict[str, dict]], s
             if error is not None:
                 return runs, _one_line(error, where)
             runs[dataset][name] = {"registry": key, "hyperparameters": with_defaults(block, definition)}
-        problem = _generator_problem(dataset, runs[dataset])
+        problem = _generator_problem(dataset, runs[dataset]) or _blend_problem(dataset, config, runs[dataset])
         if problem:
             return runs, problem
     return runs, None
@@ -93,4 +93,13 @@ def _generator_problem(dataset: str, runs: dict[str, dict]) -> str | None:
                 rankers = [n for n, r in runs.items() if models.REGISTRY[r["registry"]].task == "ranking"]
                 return (f"config.yaml is invalid: {dataset}.models.{name}.generators: {generator!r} is not a "
                         f"ranking model of {dataset} (configured: {', '.join(rankers)})")
+    return None
+
+
+def _blend_problem(dataset: str, config: dict, runs: dict[str, dict]) -> str | None:
+    """A blend's models must be models of the same dataset."""
+    for name in config.get(dataset, {}).get("blend") or {}:
+        if name not in runs:
+            return (f"config.yaml is invalid: {dataset}.blend: {name!r} is not a model of {dataset}.models "
+                    f"(configured: {', '.join(runs)})")
     return None

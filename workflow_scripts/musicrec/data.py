@@ -18,7 +18,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from .errors import InputDataError
-from .schema import INTERACTION_COLUMNS, read_interactions
+from .schema import INTERACTION_COLUMNS, read_interactions, require_columns
 
 
 def index_of(sorted_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -55,7 +55,7 @@ class Interactions:
     item_features: pl.DataFrame | None = None
     user_features: pl.DataFrame | None = None
     neighbours: sp.csr_matrix | None = None
-    source: str = "interactions"
+    source: str = "train"
     _binary: sp.csr_matrix | None = field(default=None, repr=False)
 
     @property
@@ -105,15 +105,21 @@ class Interactions:
     @classmethod
     def from_frames(cls, train: pl.DataFrame, items: pl.DataFrame | None = None, users: pl.DataFrame | None = None,
                     sequences: pl.DataFrame | None = None, neighbours: pl.DataFrame | None = None,
-                    extra_users=None, source: str = "interactions") -> "Interactions":
+                    extra_users=None, sources: dict[str, str] | None = None) -> "Interactions":
         """Build from contract tables.
 
         ``train``: user_id, item_id, weight. ``items``: item_id + item features; when given, its ids are the
         catalogue and every training item must be in it. ``users``: user_id + user features. ``sequences``:
         user_id, item_id, position (each user's training items in order); without it, a ``timestamp``
         column of ``train`` orders the events. ``neighbours``: user_id, neighbour_id. ``extra_users``: ids
-        that get a row even without training pairs (e.g. the users to recommend to).
+        that get a row even without training pairs (e.g. the users to recommend to). ``sources`` names the
+        file of each table (keys as in :data:`TABLE_KEYS`) for error messages.
         """
+        tables = {"train": train, "item_features": items, "user_features": users, "sequences": sequences,
+                  "neighbours": neighbours}
+        names = {name: name.replace("_", " ") for name in tables} | (sources or {})
+        _check_tables(tables, names)
+        source = names["train"]
         user_column = train["user_id"].to_numpy()
         item_column = train["item_id"].to_numpy()
         catalogue = np.unique(items["item_id"].to_numpy()) if items is not None else np.unique(item_column)
@@ -127,18 +133,19 @@ class Interactions:
         cols = index_of(catalogue, item_column)
         if (cols < 0).any():
             example = item_column[cols < 0][0]
-            raise InputDataError(source, f"{int((cols < 0).sum())} row(s) with item ids absent from the catalogue "
-                                 f"(e.g. {example})", column="item_id")
+            catalogue_of = f" ({names['item_features']})" if items is not None else ""
+            raise InputDataError(source, f"{int((cols < 0).sum())} row(s) with item ids absent from the catalogue"
+                                 f"{catalogue_of} (e.g. {example})", column="item_id")
         weights = train["weight"].cast(pl.Float32).to_numpy()
         matrix = sp.csr_matrix((weights, (rows, cols)), shape=(len(user_ids), len(catalogue)), dtype=np.float32)
         matrix.sum_duplicates()
         data = cls(user_ids, catalogue, matrix, source=source)
         if sequences is not None:
             data.sequences = _sequences(sequences.select("user_id", "item_id", "position")
-                                        .sort("user_id", "position"), data)
+                                        .sort("user_id", "position"), data, names["sequences"])
         elif "timestamp" in train.columns:
             data.sequences = _sequences(train.select("user_id", "item_id", "timestamp")
-                                        .sort("user_id", "timestamp", maintain_order=True), data)
+                                        .sort("user_id", "timestamp", maintain_order=True), data, source)
         if items is not None:
             data.item_features = _aligned(items, "item_id", catalogue)
         if users is not None:
@@ -157,19 +164,45 @@ class Interactions:
         """From parquet files: ``train`` (required), ``item_features``, ``user_features``, ``sequences``,
         ``neighbours``."""
         def optional(name):
-            return pl.read_parquet(paths[name]) if paths.get(name) else None
+            return read_interactions(paths[name], TABLE_KEYS[name], name.replace("_", " ")) if paths.get(name) else None
 
         return cls.from_frames(read_interactions(paths["train"], INTERACTION_COLUMNS), optional("item_features"),
                                optional("user_features"), optional("sequences"), optional("neighbours"), extra_users,
-                               source=paths["train"])
+                               sources={name: str(path) for name, path in paths.items()})
 
 
-def _sequences(ordered: pl.DataFrame, data: Interactions) -> Sequences:
-    """Sequences of ``ordered`` (rows already in each user's order); unknown users or items are skipped."""
+# The columns each table of :meth:`Interactions.from_frames` must have.
+TABLE_KEYS = {"train": INTERACTION_COLUMNS, "item_features": ("item_id",), "user_features": ("user_id",),
+              "sequences": ("user_id", "item_id", "position"), "neighbours": ("user_id", "neighbour_id")}
+# Which id each key column holds, to check that the tables agree on its type.
+ID_OF_COLUMN = {"user_id": "user", "neighbour_id": "user", "item_id": "item"}
+
+
+def _check_tables(tables: dict[str, pl.DataFrame | None], names: dict[str, str]) -> None:
+    """Every given table has its key columns, and user (item) ids have one kind of type across tables."""
+    kinds: dict[str, tuple[str, str]] = {}
+    for name, table in tables.items():
+        if table is None:
+            continue
+        require_columns(table, names[name], TABLE_KEYS[name], name.replace("_", " "))
+        for column in TABLE_KEYS[name]:
+            if column not in ID_OF_COLUMN:
+                continue
+            kind = "integer" if table[column].dtype.is_integer() else str(table[column].dtype)
+            first = kinds.setdefault(ID_OF_COLUMN[column], (kind, names[name]))
+            if first[0] != kind:
+                raise InputDataError(names[name], f"{ID_OF_COLUMN[column]} ids are {kind} here but {first[0]} in "
+                                     f"{first[1]}", column=column)
+
+
+def _sequences(ordered: pl.DataFrame, data: Interactions, source: str) -> Sequences:
+    """Sequences of ``ordered`` (rows already in each user's order); every row must be a known user and item."""
     rows = data.rows(ordered["user_id"].to_numpy())
     cols = data.columns(ordered["item_id"].to_numpy())
-    keep = (rows >= 0) & (cols >= 0)
-    rows, cols = rows[keep], cols[keep]
+    unknown = (rows < 0) | (cols < 0)
+    if unknown.any():
+        raise InputDataError(source, f"{int(unknown.sum())} sequence row(s) of users or items the training data "
+                             "does not have", column="item_id" if (cols < 0).any() else "user_id")
     by_row = np.argsort(rows, kind="stable")
     rows, cols = rows[by_row], cols[by_row]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=data.n_users))]).astype(np.int64)

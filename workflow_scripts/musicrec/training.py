@@ -149,7 +149,7 @@ def fit_and_score(run: Run, features: dict[str, str]):
                "protocol": {"split": spec_json["split"]["description"],
                             "candidates": "all validation rows (every user-song pair of the split)",
                             "rows": int(labels.size), "positive_rate": float(np.mean(labels))},
-               "metrics": classification_metrics(labels, valid_scores), **model.report()}
+               "metrics": classification_metrics(labels, valid_scores), "model_report": model.report()}
     log.info("%s seed %d: validation AUC %.4f, log-loss %.4f", run.model, run.seed, metrics["metrics"]["auc"],
              metrics["metrics"]["log_loss"])
     return predictions, test.select(spec_json["submission_id"]).with_columns(pl.Series("target", test_scores)), metrics

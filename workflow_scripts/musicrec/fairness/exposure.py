@@ -1,7 +1,7 @@
 """Provider exposure in top-K lists, over generic tables so that every ranking stage can use them.
 
 Tables:
-* scored candidates / ranked lists: ``user, item, score`` (+ ``rank``, 1 = best);
+* ranked lists: ``user, item, score, rank`` (1 = best), as made by :func:`musicrec.schema.to_topk`;
 * item groups: ``item, group`` (e.g. song -> artist gender); items absent from it are "unknown".
 """
 
@@ -12,18 +12,6 @@ import polars as pl
 from scipy.special import gammaln
 
 UNKNOWN = "unknown"
-
-
-def rank_candidates(scored: pl.DataFrame) -> pl.DataFrame:
-    """Rank each user's candidates by score (1 = highest); ties go to the smaller item id.
-
-    A user-item pair scored more than once (a song played twice) keeps its highest score.
-    Returns user, item, score, rank.
-    """
-    best = scored.group_by("user", "item").agg(pl.col("score").max())
-    return best.sort(["user", "score", "item"], descending=[False, True, False]).with_columns(
-        pl.int_range(1, pl.len() + 1).over("user").alias("rank")
-    ).select("user", "item", "score", pl.col("rank").cast(pl.Int64))
 
 
 def top_k(ranked: pl.DataFrame, k: int) -> pl.DataFrame:

@@ -18,10 +18,12 @@ import polars as pl
 
 from ..errors import InputDataError
 from ..io import write_csv, write_json, write_parquet
+from ..schema import to_topk
+from ..summaries import over_seeds
 from . import coverage, exposure
 from .group_metrics import group_metrics
 from .groups import item_artist_genders, read_artist_genders, user_groups
-from ..summaries import over_seeds
+from .provider import provider_tables
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +107,8 @@ def prepare_groups(valid_path, train_path, demographics_path, settings: Fairness
                          pl.col("artist_gender").alias("group"))
     matched = songs.filter(pl.col("artist_name").is_in(genders["artist_name"].implode())).height
     log.info("%d songs, %d of them by an artist in the demographics table", songs.height, matched)
-    candidates = exposure.users_with_more_than(
-        exposure.rank_candidates(valid.select(pl.col("msno").alias("user"), pl.col("song_id").alias("item"),
-                                              pl.lit(0.0).alias("score"))),
-        settings.top_k,
-    )
+    candidates = exposure.users_with_more_than(ranked_validation_songs(valid.with_columns(pl.lit(0.0).alias("score"))),
+                                               settings.top_k)
     baselines = pl.concat(
         [
             exposure.group_shares(items.select("item"), items).with_columns(pl.lit("catalogue").alias("source")),
@@ -127,6 +126,13 @@ def prepare_groups(valid_path, train_path, demographics_path, settings: Fairness
             "baselines": baselines, "coverage": covered}
 
 
+def ranked_validation_songs(rows: pl.DataFrame) -> pl.DataFrame:
+    """Each user's validation songs ranked by score (the top-K contract through ``to_topk``): the ranked
+    lists a KKBox classifier implies."""
+    scored = rows.select(pl.col("msno").alias("user"), pl.col("song_id").alias("item"), "score")
+    return to_topk(scored, None, "", 0)
+
+
 def evaluate_seed(predictions: pl.DataFrame, users: pl.DataFrame, items: pl.DataFrame,
                   settings: FairnessSettings) -> dict[str, pl.DataFrame]:
     """Every per-seed fairness table of one model's validation predictions (see ``SEED_TABLES``)."""
@@ -137,25 +143,14 @@ def evaluate_seed(predictions: pl.DataFrame, users: pl.DataFrame, items: pl.Data
         rows["target"].to_numpy(), rows["score"].to_numpy(),
         {name: rows[name].to_numpy() for name in settings.groups}, settings.threshold, settings.min_group_size,
     )
-    ranked = exposure.users_with_more_than(
-        exposure.rank_candidates(predictions.select(pl.col("msno").alias("user"), pl.col("song_id").alias("item"),
-                                                    "score")),
-        settings.top_k,
-    )
+    ranked = exposure.users_with_more_than(ranked_validation_songs(predictions), settings.top_k)
     if ranked.is_empty():
         raise InputDataError("validation predictions", f"no user has more than {settings.top_k} candidate songs; "
                              "lower fairness.top_k")
-    lists = exposure.top_k(ranked, settings.top_k)
-    first = exposure.first_group_rank(ranked, items, settings.focus_group)
-    log.info("top-%d lists of %d users; %d candidate rows", settings.top_k, lists["user"].n_unique(), ranked.height)
-    return {
-        "group_metrics": per_group,
-        "disparities": disparities,
-        "exposure": exposure.exposure_shares(lists, items),
-        "first_rank_distribution": exposure.first_rank_distribution(first, settings.top_k),
-        "first_rank_summary": exposure.first_rank_summary(first, settings.top_k),
-        "artist_exposure": exposure.item_exposure(lists, items, items),
-    }
+    provider = provider_tables(ranked, items, settings.top_k, settings.focus_group, complete_candidates=True)
+    log.info("top-%d lists of %d users; %d candidate rows", settings.top_k, ranked["user"].n_unique(), ranked.height)
+    return {"group_metrics": per_group, "disparities": disparities,
+            **{name: provider[name] for name in SEED_TABLES if name in provider}}
 
 
 def write_seed_tables(model: str, seed: int, predictions_path, users_path, items_path,

@@ -20,9 +20,10 @@ from ..datasets import lastfm
 from ..errors import ConfigError, InputDataError
 from ..io import write_csv, write_json, write_parquet
 from ..schema import read_topk
+from ..summaries import over_seeds
 from . import exposure
 from .groups import read_artist_genders
-from ..summaries import over_seeds
+from .provider import provider_tables
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,8 @@ def baselines(items: pl.DataFrame, train: pl.DataFrame) -> pl.DataFrame:
 
 def seed_tables(lists: pl.DataFrame, items: pl.DataFrame, settings: LastfmExposureSettings) -> dict[str, pl.DataFrame]:
     """exposure (group shares of the top-K slots) and first_rank (first focus-group artist) of one list file."""
-    top = exposure.top_k(lists, settings.top_k)
-    first = exposure.first_group_rank(top, items, settings.focus_group)
-    return {"exposure": exposure.exposure_shares(top, items), "first_rank": exposure.first_rank_in_lists(first)}
+    tables = provider_tables(lists, items, settings.top_k, settings.focus_group, complete_candidates=False)
+    return {name: tables[name] for name in ("exposure", "first_rank")}
 
 
 def exposure_against_baselines(per_seed: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:

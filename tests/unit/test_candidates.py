@@ -1,0 +1,60 @@
+"""Candidate tables of the re-rankers: the union of generators' lists with their scores and ranks, labels,
+and the candidate recall."""
+
+import polars as pl
+import pytest
+
+from musicrec.candidates import candidate_table, recall_of, with_labels
+
+
+def topk(rows, model) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["user", "item", "score", "rank"], orient="row").with_columns(
+        pl.lit(model).alias("model"), pl.lit(0).alias("seed"))
+
+
+LISTS = {
+    "als": topk([(1, 10, 0.9, 1), (1, 11, 0.8, 2), (1, 12, 0.7, 3), (2, 10, 0.5, 1)], "als"),
+    "pop": topk([(1, 12, 30.0, 1), (1, 13, 20.0, 2), (2, 14, 9.0, 1), (2, 10, 8.0, 2)], "pop"),
+}
+
+
+def test_candidate_table_is_the_union_of_each_generators_first_items():
+    table = candidate_table(LISTS, {"als": 2, "pop": 2})
+    assert table.columns == ["user_id", "item_id", "als_score", "als_rank", "pop_score", "pop_rank"]
+    # als contributes its first 2 items per user: (1, 12) comes from pop only
+    assert table.rows() == [
+        (1, 10, 0.9, 1, None, 3),
+        (1, 11, 0.8, 2, None, 3),
+        (1, 12, None, 3, 30.0, 1),
+        (1, 13, None, 3, 20.0, 2),
+        (2, 10, 0.5, 1, 8.0, 2),
+        (2, 14, None, 3, 9.0, 1),
+    ]
+
+
+def test_a_pair_a_generator_did_not_propose_gets_its_depth_plus_one():
+    table = candidate_table(LISTS, {"als": 3, "pop": 1})
+    ranks = table.select("user_id", "item_id", "als_rank", "pop_rank").rows()
+    assert {(u, i): (a, p) for u, i, a, p in ranks} == {
+        (1, 10): (1, 2), (1, 11): (2, 2), (1, 12): (3, 1), (2, 10): (1, 2), (2, 14): (4, 1)}
+
+
+def test_a_single_generator_table():
+    table = candidate_table({"als": LISTS["als"]}, {"als": 1})
+    assert table.rows() == [(1, 10, 0.9, 1), (2, 10, 0.5, 1)]
+
+
+TARGETS = pl.DataFrame({"user": [1, 1, 2, 3], "item": [12, 99, 14, 10]})
+
+
+def test_labels_mark_the_target_pairs():
+    labelled = with_labels(candidate_table(LISTS, {"als": 2, "pop": 2}), TARGETS.vstack(TARGETS.head(1)))
+    assert labelled.select("user_id", "item_id", "label").rows() == [
+        (1, 10, 0), (1, 11, 0), (1, 12, 1), (1, 13, 0), (2, 10, 0), (2, 14, 1)]  # a repeated target counts once
+
+
+def test_recall_is_the_share_of_target_pairs_among_the_candidates():
+    assert recall_of(candidate_table(LISTS, {"als": 2, "pop": 2}), TARGETS) == pytest.approx(2 / 4)
+    assert recall_of(candidate_table(LISTS, {"als": 1, "pop": 1}), TARGETS) == pytest.approx(2 / 4)
+    assert recall_of(candidate_table({"als": LISTS["als"]}, {"als": 3}), TARGETS) == pytest.approx(1 / 4)
+    assert recall_of(candidate_table(LISTS, {"als": 2, "pop": 2}), TARGETS.head(0)) == 0.0
