@@ -1,5 +1,5 @@
 """The README's set-up: `make demo` makes `snakemake --profile slurm` find profiles/slurm, on every run
-without harm, and never replaces a different `slurm` profile."""
+without harm, and never replaces a different `slurm` profile; the suite orders its SLURM cluster tests."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SLURM_CLUSTER_FIXTURE, cluster_tests_first
 
 INSTALL_SCRIPT = Path("profiles") / "install_slurm_profile.sh"
 
@@ -133,3 +134,12 @@ def test_make_demo_installs_the_profile_before_the_build(tmp_path):
     assert link.resolve() == (repo / "profiles" / "slurm").resolve()
     assert f"slurm profile: linked {link}" in done.stdout
 
+
+def test_cluster_tests_run_first_and_the_rest_keep_their_order():
+    items = [
+        SimpleNamespace(name="unit", fixturenames=["tmp_path"]),
+        SimpleNamespace(name="cluster_a", fixturenames=[SLURM_CLUSTER_FIXTURE, "tmp_path"]),
+        SimpleNamespace(name="workflow", fixturenames=["tiny_build"]),
+        SimpleNamespace(name="cluster_b", fixturenames=[SLURM_CLUSTER_FIXTURE]),
+    ]
+    assert [item.name for item in cluster_tests_first(items)] == ["cluster_a", "cluster_b", "unit", "workflow"]
