@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: demo test dry-run
+.PHONY: demo test dry-run slurm-profile
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -13,8 +13,13 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Makes `snakemake --profile slurm` use profiles/slurm (a link in the user's Snakemake config
+# directory; a different `slurm` profile already there is left alone). Needs no SLURM.
+slurm-profile: $(STAMP)
+	PYTHON=$(VENV)/bin/python sh profiles/install_slurm_profile.sh
+
 # The main job: the fairness report and everything it needs, on the embedded demo data.
-demo: $(STAMP)
+demo: $(STAMP) slurm-profile
 	$(VENV)/bin/snakemake --cores $(CORES) results/fairness_report.html
 
 dry-run: $(STAMP)

@@ -73,3 +73,23 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data folder {SHARED_DATA} is absent (it sits beside the repo in CI)")
     return SHARED_DATA
+
+
+# The fixture of tests/slurm/cluster_fixture.py: a single-node SLURM cluster for the session.
+SLURM_CLUSTER_FIXTURE = "slurm_cluster"
+
+
+def cluster_tests_first(items: list) -> list:
+    """The items with those that use the SLURM test cluster first, the others after them in their
+    collected order.
+
+    Every snakemake start imports snakemake-executor-plugin-slurm, which runs `scontrol show config`
+    whenever SLURM's client is on PATH; without an answering controller that call retries for
+    MessageTimeout (about 9 s). The cluster is session-scoped, so once it is up it answers until the
+    session ends; with its tests first, no other test runs before it is up or after it is stopped.
+    """
+    return sorted(items, key=lambda item: SLURM_CLUSTER_FIXTURE not in item.fixturenames)
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    items[:] = cluster_tests_first(items)

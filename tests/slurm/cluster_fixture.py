@@ -4,7 +4,9 @@ Not a conftest.py: the test modules import helpers with `from conftest import ..
 which a second conftest module would shadow; test_slurm.py imports the fixture from here.
 
 tests/slurm/slurm_up.sh installs Debian's packages when they are missing and starts the daemons;
-slurm_down.sh stops exactly the daemons it started, by the pid files it left in the scratch dir.
+slurm_down.sh stops exactly the daemons it started, by the pid files it left in the scratch dir, and
+removes the configuration files it wrote. tests/conftest.py runs the tests that use this fixture
+first, so the cluster is up for the whole rest of the session.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Stop exactly the daemons slurm_up.sh started, by the pid files it left in $SLURMLAB/run
-# (slurmd first, then slurmctld, then munged if slurm_up.sh started it).
+# (slurmd first, then slurmctld, then munged if slurm_up.sh started it), then remove the
+# configuration files it wrote (listed in $SLURMLAB/run/config_files). SLURM's client stays
+# installed; a slurm.conf left naming the stopped controller would make every `scontrol` retry
+# for MessageTimeout (about 9 s), and with it every snakemake start (the SLURM executor plugin
+# runs `scontrol show config` when it is imported).
 : "${SLURMLAB:?set SLURMLAB to a scratch directory}"
 for name in slurmd slurmctld munged; do
   pidfile="$SLURMLAB/run/$name.pid"
@@ -15,3 +19,13 @@ for name in slurmd slurmctld munged; do
   fi
   rm -f "$pidfile"
 done
+
+config_files="$SLURMLAB/run/config_files"
+if [ -s "$config_files" ]; then
+  while read -r conf; do
+    [ -e "$conf" ] || continue
+    rm -f "$conf"
+    echo "slurm_down: removed $conf"
+  done < "$config_files"
+  rm -f "$config_files"
+fi

@@ -6,8 +6,10 @@
 #
 # Usage (as root): SLURMLAB=/scratch/dir tests/slurm/slurm_up.sh
 # All state, logs and pid files live under $SLURMLAB; the pids of the daemons this script
-# started are in $SLURMLAB/run/*.pid, and slurm_down.sh stops exactly those. A munged that
-# was already running is used as it is and left alone.
+# started are in $SLURMLAB/run/*.pid and the configuration files it wrote are listed in
+# $SLURMLAB/run/config_files; slurm_down.sh stops exactly those daemons and removes exactly
+# those files. A munged that was already running is used as it is and left alone; a slurm.conf
+# that this script did not write is never replaced.
 set -euo pipefail
 : "${SLURMLAB:?set SLURMLAB to a scratch directory}"
 export DEBIAN_FRONTEND=noninteractive
@@ -17,6 +19,12 @@ log() { echo "slurm_up: $*"; }
 if pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null; then
   echo "slurm_up: a slurmctld or slurmd is already running on this machine; not touching it" \
        "(a test cluster left over from a killed run stops with SLURMLAB=<its dir> tests/slurm/slurm_down.sh)" >&2
+  exit 3
+fi
+WRITTEN_BY="# Written by tests/slurm/slurm_up.sh"
+if [ -e /etc/slurm/slurm.conf ] && ! head -1 /etc/slurm/slurm.conf | grep -qF "$WRITTEN_BY"; then
+  echo "slurm_up: /etc/slurm/slurm.conf was not written by this script (a site configuration?);" \
+       "not replacing it" >&2
   exit 3
 fi
 
@@ -59,8 +67,9 @@ read -r CPUS SOCKETS CORES THREADS MEM < <(slurmd -C | head -1 | awk '{
   print v["CPUs"], v["SocketsPerBoard"], v["CoresPerSocket"], v["ThreadsPerCore"], v["RealMemory"] }')
 MEM=$(( MEM * 90 / 100 ))
 
+printf '%s\n' /etc/slurm/slurm.conf /etc/slurm/gres.conf > "$SLURMLAB/run/config_files"
 cat > /etc/slurm/slurm.conf <<EOF
-# Written by tests/slurm/slurm_up.sh (single-node test cluster; state under $SLURMLAB)
+$WRITTEN_BY (single-node test cluster; state under $SLURMLAB)
 ClusterName=musicrec-ci
 SlurmctldHost=localhost(127.0.0.1)
 SlurmUser=root
@@ -98,6 +107,7 @@ EOF
 
 # a GPU GRES needs a device file; Count= alone registers 0 GPUs and drains the node
 cat > /etc/slurm/gres.conf <<EOF
+$WRITTEN_BY
 AutoDetect=off
 NodeName=localhost Name=gpu Type=testgpu File=/dev/null
 EOF

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cluster_fixture import slurm_cluster  # noqa: F401  (pytest fixture used by the slurm tests)
+from cluster_fixture import SLURM_DOWN, slurm_cluster  # noqa: F401  (pytest fixture used by the slurm tests)
 from conftest import REPO, make_workdir, run_snakemake
 
 # What the cluster test builds through SLURM: one seed's KKBox sub-DAG. Extend this tuple as
@@ -178,6 +178,32 @@ def test_profile_name_slurm_resolves_after_install(tmp_path):
     assert result.returncode == 0, result.stderr[-5000:]
     assert "Using profile slurm" in result.stdout + result.stderr
     assert "slurm_partition=gpu" in result.stdout
+
+
+def test_slurm_down_removes_the_config_files_slurm_up_listed(tmp_path):
+    """A slurm.conf left behind names a stopped controller: every later `scontrol`, and so every
+    snakemake start (the SLURM plugin's `scontrol show config` at import), would wait ~9 s."""
+    lab = tmp_path / "lab"
+    (lab / "run").mkdir(parents=True)
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    written = [etc / "slurm.conf", etc / "gres.conf"]
+    for conf in written:
+        conf.write_text("# Written by tests/slurm/slurm_up.sh\n")
+    unrelated = etc / "plugstack.conf"
+    unrelated.write_text("include /etc/slurm/plugstack.conf.d/*\n")
+    (lab / "run" / "config_files").write_text("".join(f"{conf}\n" for conf in written))
+
+    result = subprocess.run(
+        ["bash", str(SLURM_DOWN)], env={**os.environ, "SLURMLAB": str(lab)},
+        capture_output=True, text=True, timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert not any(conf.exists() for conf in written)
+    assert unrelated.exists()
+    assert result.stdout.splitlines() == [f"slurm_down: removed {conf}" for conf in written]
+    assert not (lab / "run" / "config_files").exists()
 
 
 @pytest.mark.slurm
