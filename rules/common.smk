@@ -25,13 +25,46 @@ PREPARED = {}
 CLASSIFICATION_DATA = {}
 # Per dataset, the benchmark files of its data-preparation jobs.
 PREPARATION_BENCHMARKS = {}
+# Per dataset, its raw tables (file stems) and their extension.
+RAW_TABLES = {}
+# Per dataset with artists, the raw table whose artist names the demographics look up.
+ARTIST_NAME_TABLE = {}
 
 
-def raw_files(dataset, tables, extension):
-    """A dataset's raw files: the generated demo files, or those in the folder named in config."""
+def raw_paths(dataset):
+    """A dataset's raw files by table: the generated demo files, or those in the folder named in config."""
     source = config[dataset]["data"]
     folder = f"resources/{dataset}/demo" if source == "demo" else source
+    tables, extension = RAW_TABLES[dataset]
     return {name: str(Path(folder) / f"{name}{extension}") for name in tables}
+
+
+def raw_inputs(dataset):
+    """Input function: every raw file of ``dataset``."""
+
+    def inputs(wildcards):
+        return raw_paths(dataset)
+
+    return inputs
+
+
+def raw_file(dataset, table):
+    """Input function: one raw file of ``dataset``."""
+
+    def path(wildcards):
+        return raw_paths(dataset)[table]
+
+    return path
+
+
+def configured_file(dataset, key, demo_path):
+    """Input function: the file config ``<dataset>.<key>`` names, or ``demo_path`` when it says demo."""
+
+    def path(wildcards):
+        source = config[dataset][key]
+        return demo_path if source == "demo" else source
+
+    return path
 
 
 def entry(dataset, model):
@@ -113,7 +146,9 @@ def list_length(wildcards):
     """Length of a model's lists: the dataset's top-K length, or more when a re-ranker takes deeper
     candidate lists from it."""
     depths = [
-        RUNS[wildcards.dataset][r]["hyperparameters"]["generators"].get(wildcards.model, 0)
+        RUNS[wildcards.dataset][r]["hyperparameters"]["generators"].get(
+            wildcards.model, 0
+        )
         for r in runs_of(wildcards.dataset, ("reranking",))
     ]
     return max([config[wildcards.dataset]["evaluation"]["topk"], *depths])
@@ -150,7 +185,8 @@ def generator_seed(dataset, generator, seed):
 
 def rerank_inputs(wildcards):
     """A re-ranker's inputs: each generator's lists on the validation split (to learn from) and on the
-    test split (to re-rank), and both splits' training pairs, item features and targets."""
+    test split (to re-rank), and both splits' training pairs, item features and targets.
+    """
     inputs = {}
     seed = int(wildcards.seed)
     for generator in generator_depths(wildcards):
@@ -261,12 +297,12 @@ def blend_inputs(wildcards):
     inputs = {}
     for model in config[wildcards.dataset]["blend"]:
         for kind, path in (
-            ("validation", "predictions/{}/seed{}.csv"),
-            ("submission", "submissions/{}/seed{}.csv"),
-            ("metrics", "metrics/{}/seed{}.json"),
+            ("validation", "results/{}/predictions/{}/seed{}.csv"),
+            ("submission", "results/{}/submissions/{}/seed{}.csv"),
+            ("metrics", "results/{}/metrics/{}/seed{}.json"),
         ):
-            inputs[f"{model}_{kind}"] = (
-                f"results/{wildcards.dataset}/" + path.format(model, wildcards.seed)
+            inputs[f"{model}_{kind}"] = path.format(
+                wildcards.dataset, model, wildcards.seed
             )
     return inputs
 
@@ -279,8 +315,7 @@ def model_benchmarks(dataset):
     """The benchmark files of every model job of a dataset (the same run table the rules use)."""
     if dataset in CLASSIFICATION_DATA:
         jobs = [
-            f"classify/{m}/seed{s}"
-            for m, s in run_table(dataset, ("classification",))
+            f"classify/{m}/seed{s}" for m, s in run_table(dataset, ("classification",))
         ]
         jobs += [f"blend/seed{s}" for s in SEEDS]
     else:
@@ -306,3 +341,96 @@ def stage_benchmarks(wildcards):
             f"no benchmark summary for {wildcards.stage!r}; stages: {', '.join(PREPARATION_BENCHMARKS)}"
         )
     return PREPARATION_BENCHMARKS[wildcards.stage] + model_benchmarks(wildcards.stage)
+
+
+def demographics_settings(dataset):
+    """The demographics config with 'auto' resolved: demo data -> demo table, real data -> musicbrainz."""
+    settings = dict(config["demographics"])
+    demo_data = config[dataset]["data"] == "demo"
+    if settings["source"] == "auto":
+        settings["source"] = "demo" if demo_data else "musicbrainz"
+    if settings["source"] == "demo" and not demo_data:
+        raise WorkflowError(
+            f"demographics.source is demo but {dataset}.data is {config[dataset]['data']!r}: "
+            "the demo table only describes the demo artists (use musicbrainz, mbid_table or name_table)"
+        )
+    if settings["source"] == "mbid_table" and not (
+        settings["mbid_table"] and settings["name_mbid_table"]
+    ):
+        raise WorkflowError(
+            "demographics.source mbid_table needs demographics.mbid_table and name_mbid_table"
+        )
+    if settings["source"] == "name_table" and not settings["name_table"]:
+        raise WorkflowError(
+            "demographics.source name_table needs demographics.name_table"
+        )
+    return settings
+
+
+def dataset_demographics_settings(wildcards):
+    """demographics_settings of the {dataset} wildcard."""
+    return demographics_settings(wildcards.dataset)
+
+
+def demographics_inputs(wildcards):
+    """The {dataset}'s demo table, or the raw table whose artist names are looked up (ARTIST_NAME_TABLE:
+    KKBox songs.csv, Last.fm artists.dat; the input name tells the script which), plus the mbid_table or
+    name_table files.
+    """
+    settings = demographics_settings(wildcards.dataset)
+    if settings["source"] == "demo":
+        return {
+            "demo_table": f"resources/{wildcards.dataset}/demo/artist_demographics.csv"
+        }
+    table = ARTIST_NAME_TABLE[wildcards.dataset]
+    inputs = {table: raw_paths(wildcards.dataset)[table]}
+    if settings["source"] == "mbid_table":
+        inputs["mbid_table"] = settings["mbid_table"]
+        inputs["name_mbid_table"] = settings["name_mbid_table"]
+    if settings["source"] == "name_table":
+        inputs["name_table"] = settings["name_table"]
+    return inputs
+
+
+def demographics_offline(dataset):
+    """True when the dataset's artist demographics can be built without the network (demo table,
+    mbid_table or name_table); False for MusicBrainz and for a demographics config that does not fit
+    the dataset.
+    """
+    try:
+        return demographics_settings(dataset)["source"] in (
+            "demo",
+            "mbid_table",
+            "name_table",
+        )
+    except WorkflowError:
+        return False
+
+
+def topk_files(dataset):
+    """Input function: every top-K list file of a ranking dataset (each ranking and re-ranking model at
+    each of its seeds)."""
+
+    def files(wildcards):
+        return [
+            f"results/{dataset}/topk/{model}/seed{seed}.parquet"
+            for model, seed in run_table(dataset, ("ranking", "reranking"))
+        ]
+
+    return files
+
+
+def fairness_targets(dataset):
+    """Input function: a ranking dataset's exposure tables when its artist demographics can be had offline
+    (demo table, mbid_table or name_table); none with MusicBrainz, whose lookups need the network (build
+    them by name then)."""
+
+    def targets(wildcards):
+        if not demographics_offline(dataset):
+            return []
+        return [
+            f"results/fairness/{dataset}/{name}.csv"
+            for name in ("exposure", "first_female_rank")
+        ]
+
+    return targets

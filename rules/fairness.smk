@@ -140,24 +140,11 @@ rule fairness_report:
         "../workflow_scripts/fairness_report.py"
 
 
-def lastfm_topk_files(wildcards):
-    """Every top-K list file of the Last.fm stage: each ranking and re-ranking model at each of its seeds."""
-    return [
-        f"results/lastfm/topk/{model}/seed{seed}.parquet"
-        for model, seed in run_table("lastfm", ("ranking", "reranking"))
-    ]
-
-
-def lastfm_artists_input(wildcards):
-    """artists.dat of the configured HetRec data: the catalogue of the exposure baselines."""
-    return lastfm_raw_inputs(wildcards)["artists"]
-
-
 # Last.fm: artist-gender exposure in every model's top-K lists (one job over all models and seeds).
 rule fairness_lastfm:
     input:
-        topk=lastfm_topk_files,
-        artists=lastfm_artists_input,
+        topk=topk_files("lastfm"),
+        artists=raw_file("lastfm", "artists"),
         demographics="results/lastfm/artist_demographics.csv",
         train=PREPARED["lastfm"]["train"].format(split="test"),
         cold_users=PREPARED["lastfm"]["cold_users"].format(split="test"),

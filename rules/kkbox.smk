@@ -2,19 +2,17 @@
 # LightGBM, Keras NN) run through the generic classification rules, blended per seed (kkbox.blend).
 
 KKBOX_TABLES = ["train", "test", "songs", "members", "song_extra_info"]
+RAW_TABLES["kkbox"] = (KKBOX_TABLES, ".csv")
+ARTIST_NAME_TABLE["kkbox"] = "songs"
 CLASSIFICATION_DATA["kkbox"] = {
-    part: f"results/kkbox/features/{part}.parquet" for part in ("train", "valid", "test")
+    part: f"results/kkbox/features/{part}.parquet"
+    for part in ("train", "valid", "test")
 } | {"spec": "results/kkbox/features/spec.json"}
 PREPARATION_BENCHMARKS["kkbox"] = [
     f"results/benchmarks/kkbox/{step}.tsv"
     for step in (["demo_data"] if config["kkbox"]["data"] == "demo" else [])
     + ["features"]
 ]
-
-
-def kkbox_raw_inputs(wildcards):
-    """The five KKBox CSV files (Kaggle names)."""
-    return raw_files("kkbox", KKBOX_TABLES, ".csv")
 
 
 rule kkbox:
@@ -52,7 +50,7 @@ rule kkbox_demo_data:
 
 rule kkbox_features:
     input:
-        unpack(kkbox_raw_inputs),
+        unpack(raw_inputs("kkbox")),
     output:
         train="results/kkbox/features/train.parquet",
         valid="results/kkbox/features/valid.parquet",

@@ -9,6 +9,9 @@ LASTFM_TABLES = [
     "user_taggedartists",
     "user_friends",
 ]
+RAW_TABLES["lastfm"] = (LASTFM_TABLES, ".dat")
+ARTIST_NAME_TABLE["lastfm"] = "artists"
+SPOTIFY_DEMO = "resources/spotify/demo/spotify_songs.csv"
 LASTFM_SPLIT_PARTS = ["train", "targets", "cold_users", "sequences"]
 PREPARED["lastfm"] = {
     **{
@@ -31,43 +34,20 @@ PREPARATION_BENCHMARKS["lastfm"] = [
 ]
 
 
-def lastfm_raw_inputs(wildcards):
-    """The five HetRec .dat files."""
-    return raw_files("lastfm", LASTFM_TABLES, ".dat")
-
-
-def spotify_songs_input(wildcards):
-    """spotify_songs.csv: the generated demo file, or the path named in config."""
-    source = config["lastfm"]["spotify"]
-    return "resources/spotify/demo/spotify_songs.csv" if source == "demo" else source
-
-
-def lastfm_fairness_targets(wildcards):
-    """The Last.fm exposure tables when the artist demographics can be had offline (demo table,
-    mbid_table or name_table); none with MusicBrainz, whose lookups need the network (build them by name then).
-    """
-    if not demographics_offline("lastfm"):
-        return []
-    return [
-        "results/fairness/lastfm/exposure.csv",
-        "results/fairness/lastfm/first_female_rank.csv",
-    ]
-
-
 rule lastfm:
     input:
         "results/lastfm/summary.csv",
         "results/lastfm/comparison.png",
         "results/lastfm/spotify_similar_songs.parquet",
         "results/benchmarks/summary_lastfm.csv",
-        lastfm_fairness_targets,
+        fairness_targets("lastfm"),
 
 
 rule lastfm_demo_data:
     output:
         **{name: f"resources/lastfm/demo/{name}.dat" for name in LASTFM_TABLES},
         artist_demographics="resources/lastfm/demo/artist_demographics.csv",
-        spotify="resources/spotify/demo/spotify_songs.csv",
+        spotify=SPOTIFY_DEMO,
     log:
         "results/logs/lastfm/demo_data.log",
     benchmark:
@@ -88,7 +68,7 @@ rule lastfm_demo_data:
 
 rule lastfm_split:
     input:
-        unpack(lastfm_raw_inputs),
+        unpack(raw_inputs("lastfm")),
     output:
         **{
             f"{split}_{part}": PREPARED["lastfm"][part].format(split=split)
@@ -114,8 +94,8 @@ rule lastfm_split:
 
 rule lastfm_features:
     input:
-        unpack(lastfm_raw_inputs),
-        spotify=spotify_songs_input,
+        unpack(raw_inputs("lastfm")),
+        spotify=configured_file("lastfm", "spotify", SPOTIFY_DEMO),
         train=PREPARED["lastfm"]["train"],
     output:
         item_features=PREPARED["lastfm"]["item_features"],
@@ -137,7 +117,7 @@ rule lastfm_features:
 
 rule lastfm_similar_songs:
     input:
-        spotify=spotify_songs_input,
+        spotify=configured_file("lastfm", "spotify", SPOTIFY_DEMO),
     output:
         "results/lastfm/spotify_similar_songs.parquet",
     log:

@@ -25,7 +25,7 @@ from conftest import REPO, make_workdir, run_snakemake
 # the DAG of these targets.
 SLURM_TEST_TARGETS = ("results/kkbox/predictions/blend/seed0.csv", "results/fairness_report.html")
 # rules of those targets' DAG that must have gone through SLURM, whatever else joins the DAG
-KKBOX_CLUSTER_RULES = {"kkbox_demo_data", "kkbox_features", "kkbox_lgb", "kkbox_nn", "kkbox_blend"}
+KKBOX_CLUSTER_RULES = {"kkbox_demo_data", "kkbox_features", "classify", "classify_gpu", "blend"}
 SLURM_TEST_CONFIG = {"seeds": [0], "kkbox": {"demo": {"size": "tiny"}}}
 PROFILE = "profiles/slurm"
 # the test cluster answers at once; the profile's site value (20 s) would only add waiting
@@ -129,7 +129,7 @@ def test_profile_dry_run_needs_no_slurm(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-5000:]
     assert "slurm_partition=gpu" in result.stdout and "gpu=1" in result.stdout
-    assert re.search(r"^rule kkbox_nn:", result.stdout, flags=re.MULTILINE)
+    assert re.search(r"^rule classify_gpu:", result.stdout, flags=re.MULTILINE)
 
 
 def dry_run_job_resources(dry_run_output: str) -> list[tuple[str, dict[str, str]]]:
@@ -157,7 +157,7 @@ def test_every_gpu_job_goes_to_the_gpu_partition(tmp_path):
         if (int(resources.get("gpu", 0)) > 0) != (resources.get("slurm_partition") == "gpu")
     )
     assert not misrouted, f"GPU jobs outside the gpu partition or CPU jobs in it (profiles/slurm set-resources): {misrouted}"
-    assert "kkbox_nn" in {rule for rule, resources in jobs if resources.get("gpu") == "1"}
+    assert "classify_gpu" in {rule for rule, resources in jobs if resources.get("gpu") == "1"}
 
 
 @pytest.mark.workflow

@@ -57,7 +57,7 @@ def test_lastfm_runs_unseeded_models_once_and_seeded_ones_per_seed(tmp_path):
 
     workdir = make_workdir(tmp_path, {"seeds": [0, 1, 2]})
     config = yaml.safe_load((workdir / "config.yaml").read_text())["lastfm"]["models"]
-    counts = job_counts(run_snakemake(workdir, "-n", "--quiet", "rules", "lastfm").stdout)
+    counts = job_counts(run_snakemake(workdir, "lastfm", "-n", "--quiet", "rules").stdout)
     entries = {name: models.REGISTRY[block.get("model", name)] for name, block in config.items()}
 
     def jobs(names):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from .errors import ConfigError, InputDataError
-from .training import classification_metrics
+from .metrics.classification import classification_metrics
 
 
 def blend(weights: dict[str, float], validation: dict[str, str], submissions: dict[str, str], split: str,

@@ -21,7 +21,7 @@ from . import models
 from .candidates import candidate_table, recall_of, with_labels
 from .data import Interactions
 from .errors import InputDataError
-from .metrics.classification import log_loss, roc_auc
+from .metrics.classification import classification_metrics
 from .models.base import FeatureSpec
 from .schema import read_targets, read_topk, to_topk, topk_from_arrays
 from .seeding import seed_everything
@@ -123,11 +123,6 @@ def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, li
              run.model, run.seed, report["training_candidates"], report["validation_candidate_recall"],
              report["test_candidates"])
     return lists, report
-
-
-def classification_metrics(labels: np.ndarray, scores: np.ndarray) -> dict:
-    """AUC and log-loss of P(target = 1) scores."""
-    return {"auc": roc_auc(labels, scores), "log_loss": log_loss(labels, scores)}
 
 
 def fit_and_score(run: Run, features: dict[str, str]):

@@ -52,3 +52,8 @@ def log_loss(labels, probabilities, eps: float = 1e-15) -> float:
         return float("nan")
     p = np.clip(p, eps, 1.0 - eps)
     return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+
+
+def classification_metrics(labels, scores) -> dict[str, float]:
+    """AUC and log-loss of P(target = 1) scores: the metrics of every classifier and blend."""
+    return {"auc": roc_auc(labels, scores), "log_loss": log_loss(labels, scores)}
