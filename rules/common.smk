@@ -164,13 +164,14 @@ def prepared(dataset, split, parts):
 
 
 def _ranking_inputs(wildcards, split):
-    parts = ("train", "targets", *entry(wildcards.dataset, wildcards.model).data)
+    parts = ("train", "targets", "catalogue", *entry(wildcards.dataset, wildcards.model).data)
     return prepared(wildcards.dataset, split, parts)
 
 
 def ranking_inputs(wildcards):
-    """A recommender's inputs on the test split: training pairs, the users to serve (targets), and the
-    data parts its registry entry reads (items, users, sequences, neighbours)."""
+    """A recommender's inputs on the test split: training pairs, the users to serve (targets), the
+    catalogue, and the data parts its registry entry reads (item and user features, sequences,
+    neighbours)."""
     return _ranking_inputs(wildcards, "test")
 
 

@@ -22,6 +22,7 @@ PREPARED["lastfm"] = {
     "item_features": "results/lastfm/features/{split}/items.parquet",
     "user_features": "results/lastfm/features/{split}/users.parquet",
     "neighbours": "results/lastfm/split/neighbours.parquet",
+    "catalogue": "results/lastfm/split/catalogue.parquet",
 }
 PREPARATION_BENCHMARKS["lastfm"] = [
     f"results/benchmarks/lastfm/{step}.tsv"
@@ -76,6 +77,7 @@ rule lastfm_split:
             for part in LASTFM_SPLIT_PARTS + ["summary"]
         },
         neighbours=PREPARED["lastfm"]["neighbours"],
+        catalogue=PREPARED["lastfm"]["catalogue"],
     log:
         "results/logs/lastfm/split.log",
     benchmark:

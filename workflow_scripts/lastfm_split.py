@@ -1,5 +1,5 @@
 """Rule lastfm_split: the test split and the validation split inside it (train, targets, cold users, ordered
-training sequences, summary each) and the friendship graph."""
+training sequences, summary each), the friendship graph and the catalogue."""
 
 from musicrec.datasets import lastfm
 from musicrec.io import write_json, write_parquet
@@ -14,6 +14,7 @@ def main(smk):
             write_parquet(splits[split][part], smk.output[f"{split}_{part}"])
         write_json(splits[split]["summary"], smk.output[f"{split}_summary"])
     write_parquet(splits["neighbours"], smk.output.neighbours)
+    write_parquet(splits["catalogue"], smk.output.catalogue)
 
 
 run_script(main, snakemake)  # noqa: F821

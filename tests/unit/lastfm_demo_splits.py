@@ -27,6 +27,8 @@ def write_demo_splits(folder: Path, demo_seed: int = 1,
     splits = lastfm.prepare_splits(tables, params)
     neighbours = str(folder / "neighbours.parquet")
     write_parquet(splits["neighbours"], neighbours)
+    catalogue = str(folder / "catalogue.parquet")
+    write_parquet(splits["catalogue"], catalogue)
     paths = {}
     for split in ("test", "valid"):
         base = folder / split
@@ -37,12 +39,13 @@ def write_demo_splits(folder: Path, demo_seed: int = 1,
         write_json(splits[split]["summary"], paths[split]["summary"])
         items, users, _ = build_tables(tables, songs, splits[split]["train"])
         paths[split] |= {"item_features": str(base / "items.parquet"), "user_features": str(base / "users.parquet"),
-                         "neighbours": neighbours}
+                         "neighbours": neighbours, "catalogue": catalogue}
         write_parquet(items, paths[split]["item_features"])
         write_parquet(users, paths[split]["user_features"])
     return paths
 
 
 def model_inputs(registry: str, split_paths: dict[str, str]) -> dict[str, str]:
-    """The files a ranking job of ``registry`` reads: train, targets and its registry entry's data parts."""
-    return {part: split_paths[part] for part in ("train", "targets", *models.entry(registry).data)}
+    """The files a ranking job of ``registry`` reads: train, targets, the catalogue and its registry entry's
+    data parts."""
+    return {part: split_paths[part] for part in ("train", "targets", "catalogue", *models.entry(registry).data)}

@@ -176,3 +176,13 @@ def test_load_reads_every_part_from_parquet(tmp_path):
     assert [s.tolist() for s in data.sequence_list(np.array([0, 2]))] == [[0, 2], [2, 0]]
     assert data.neighbours.nnz == 1 and data.user_features.height == 4
     assert Interactions.load({"train": paths["train"], "item_features": ""}).item_features is None
+
+
+def test_the_catalogue_table_lists_items_without_training_pairs():
+    catalogue = pl.DataFrame({"item_id": [50, 10, 20, 30, 40]})
+    data = Interactions.from_frames(TRAIN, catalogue=catalogue)
+    assert data.item_ids.tolist() == [10, 20, 30, 40, 50] and data.item_counts().tolist() == [2, 1, 2, 0, 0]
+    with pytest.raises(InputDataError, match=r"^train: column 'item_id': 2 row\(s\) with item ids absent from the "
+                                             r"catalogue \(cat.parquet\)"):
+        Interactions.from_frames(TRAIN, catalogue=catalogue.filter(pl.col("item_id") != 30),
+                                 sources={"catalogue": "cat.parquet"})

@@ -87,9 +87,10 @@ def test_content_knn_without_a_profiled_seed_gives_popular_artists():
 
 def test_content_knn_needs_audio_columns():
     items = pl.DataFrame({"item_id": ARTIST_IDS, "listeners": [1, 2, 3, 4, 5]})
-    with pytest.raises(InputDataError, match="^split/train.parquet: the item features have no column starting "
+    with pytest.raises(InputDataError, match="^features/items.parquet: the item features have no column starting "
                                              "with 'audio_'"):
-        ContentKNNRecommender().fit(Interactions.from_frames(TRAIN, items, source="split/train.parquet"))
+        ContentKNNRecommender().fit(Interactions.from_frames(TRAIN, items,
+                                                             sources={"item_features": "features/items.parquet"}))
     with pytest.raises(InputDataError, match="content kNN needs item features"):
         ContentKNNRecommender().fit(Interactions.from_frames(TRAIN))
 

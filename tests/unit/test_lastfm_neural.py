@@ -108,14 +108,25 @@ def test_two_tower_saves_the_faiss_index_and_vectors_and_reports_the_index(two_t
     assert 0 <= index_report["recall_at_k_vs_exact"] <= 1 and index_report["parameters"]["nprobe"] >= 1
 
 
-def test_an_unknown_training_artist_of_the_feature_table_is_named(split, tmp_path):
+def test_a_training_artist_missing_from_the_catalogue_is_named(split, tmp_path):
+    catalogue = tmp_path / "catalogue.parquet"
+    listened = pl.read_parquet(split["train"])["item_id"].unique().sort()
+    pl.read_parquet(split["catalogue"]).filter(pl.col("item_id") != listened[0]).write_parquet(catalogue)
+    paths = {**model_inputs("two_tower", split), "catalogue": str(catalogue)}
+    with pytest.raises(InputDataError, match=f"^{split['train']}: column 'item_id': .* item ids absent from the "
+                                             f"catalogue \\({catalogue}\\) \\(e.g. {listened[0]}\\)"):
+        recommend(split, "two_tower", {**TWO_TOWER, "epochs": 1}, paths=paths)
+
+
+def test_an_artist_without_a_feature_row_gets_missing_features(split, tmp_path):
     items = tmp_path / "items.parquet"
     listened = pl.read_parquet(split["train"])["item_id"].unique().sort()
     pl.read_parquet(split["item_features"]).filter(pl.col("item_id") != listened[0]).write_parquet(items)
     paths = {**model_inputs("two_tower", split), "item_features": str(items)}
-    with pytest.raises(InputDataError, match=f"^{split['train']}: column 'item_id': .* item ids absent from the "
-                                             f"catalogue \\({items}\\) \\(e.g. {listened[0]}\\)"):
-        recommend(split, "two_tower", {**TWO_TOWER, "epochs": 1}, paths=paths)
+    lists, _, model = recommend(split, "two_tower", {**TWO_TOWER, "epochs": 1}, paths=paths)
+    row = model.data_.item_features.filter(pl.col("item_id") == listened[0])
+    assert row.height == 1 and row.drop("item_id").null_count().row(0) == tuple([1] * (row.width - 1))
+    assert not lists.is_empty()
 
 
 @pytest.mark.parametrize("part, key", [("user_features", "user_id"), ("item_features", "item_id")])

@@ -55,8 +55,13 @@ class Interactions:
     item_features: pl.DataFrame | None = None
     user_features: pl.DataFrame | None = None
     neighbours: sp.csr_matrix | None = None
-    source: str = "train"
+    sources: dict[str, str] = field(default_factory=dict)
     _binary: sp.csr_matrix | None = field(default=None, repr=False)
+
+    @property
+    def source(self) -> str:
+        """The training file (for messages)."""
+        return self.sources.get("train", "train")
 
     @property
     def n_users(self) -> int:
@@ -105,24 +110,28 @@ class Interactions:
     @classmethod
     def from_frames(cls, train: pl.DataFrame, items: pl.DataFrame | None = None, users: pl.DataFrame | None = None,
                     sequences: pl.DataFrame | None = None, neighbours: pl.DataFrame | None = None,
-                    extra_users=None, sources: dict[str, str] | None = None) -> "Interactions":
+                    extra_users=None, sources: dict[str, str] | None = None,
+                    catalogue: pl.DataFrame | None = None) -> "Interactions":
         """Build from contract tables.
 
-        ``train``: user_id, item_id, weight. ``items``: item_id + item features; when given, its ids are the
-        catalogue and every training item must be in it. ``users``: user_id + user features. ``sequences``:
+        ``train``: user_id, item_id, weight. ``catalogue``: item_id of every item a model may recommend
+        (else the ids of ``items``, else the training items); every training item must be in it.
+        ``items``: item_id + item features. ``users``: user_id + user features. ``sequences``:
         user_id, item_id, position (each user's training items in order); without it, a ``timestamp``
         column of ``train`` orders the events. ``neighbours``: user_id, neighbour_id. ``extra_users``: ids
         that get a row even without training pairs (e.g. the users to recommend to). ``sources`` names the
         file of each table (keys as in :data:`TABLE_KEYS`) for error messages.
         """
-        tables = {"train": train, "item_features": items, "user_features": users, "sequences": sequences,
-                  "neighbours": neighbours}
+        tables = {"train": train, "catalogue": catalogue, "item_features": items, "user_features": users,
+                  "sequences": sequences, "neighbours": neighbours}
         names = {name: name.replace("_", " ") for name in tables} | (sources or {})
         _check_tables(tables, names)
         source = names["train"]
         user_column = train["user_id"].to_numpy()
         item_column = train["item_id"].to_numpy()
-        catalogue = np.unique(items["item_id"].to_numpy()) if items is not None else np.unique(item_column)
+        listed = catalogue if catalogue is not None else items
+        catalogue_name = "catalogue" if catalogue is not None else "item_features"
+        catalogue = np.unique(listed["item_id"].to_numpy()) if listed is not None else np.unique(item_column)
         known_users = [user_column]
         if users is not None:
             known_users.append(users["user_id"].to_numpy())
@@ -133,13 +142,13 @@ class Interactions:
         cols = index_of(catalogue, item_column)
         if (cols < 0).any():
             example = item_column[cols < 0][0]
-            catalogue_of = f" ({names['item_features']})" if items is not None else ""
+            catalogue_of = f" ({names[catalogue_name]})" if listed is not None else ""
             raise InputDataError(source, f"{int((cols < 0).sum())} row(s) with item ids absent from the catalogue"
                                  f"{catalogue_of} (e.g. {example})", column="item_id")
         weights = train["weight"].cast(pl.Float32).to_numpy()
         matrix = sp.csr_matrix((weights, (rows, cols)), shape=(len(user_ids), len(catalogue)), dtype=np.float32)
         matrix.sum_duplicates()
-        data = cls(user_ids, catalogue, matrix, source=source)
+        data = cls(user_ids, catalogue, matrix, sources=names)
         if sequences is not None:
             data.sequences = _sequences(sequences.select("user_id", "item_id", "position")
                                         .sort("user_id", "position"), data, names["sequences"])
@@ -161,18 +170,19 @@ class Interactions:
 
     @classmethod
     def load(cls, paths: dict[str, str], extra_users=None) -> "Interactions":
-        """From parquet files: ``train`` (required), ``item_features``, ``user_features``, ``sequences``,
-        ``neighbours``."""
+        """From parquet files: ``train`` (required), ``catalogue``, ``item_features``, ``user_features``,
+        ``sequences``, ``neighbours``."""
         def optional(name):
             return read_interactions(paths[name], TABLE_KEYS[name], name.replace("_", " ")) if paths.get(name) else None
 
         return cls.from_frames(read_interactions(paths["train"], INTERACTION_COLUMNS), optional("item_features"),
                                optional("user_features"), optional("sequences"), optional("neighbours"), extra_users,
-                               sources={name: str(path) for name, path in paths.items()})
+                               sources={name: str(path) for name, path in paths.items()},
+                               catalogue=optional("catalogue"))
 
 
 # The columns each table of :meth:`Interactions.from_frames` must have.
-TABLE_KEYS = {"train": INTERACTION_COLUMNS, "item_features": ("item_id",), "user_features": ("user_id",),
+TABLE_KEYS = {"train": INTERACTION_COLUMNS, "catalogue": ("item_id",), "item_features": ("item_id",), "user_features": ("user_id",),
               "sequences": ("user_id", "item_id", "position"), "neighbours": ("user_id", "neighbour_id")}
 # Which id each key column holds, to check that the tables agree on its type.
 ID_OF_COLUMN = {"user_id": "user", "neighbour_id": "user", "item_id": "item"}

@@ -38,6 +38,15 @@ def configure_torch(threads: int, device: torch.device) -> None:
     log.info("torch %s on %s with %d CPU threads", torch.__version__, device, torch.get_num_threads())
 
 
+def start(preferred: str, threads: int, seed: int) -> torch.device:
+    """What every torch model's ``fit`` starts with: pick the device, set threads and CPU determinism,
+    seed torch's global generator (parameter initialisation)."""
+    device = select_device(preferred)
+    configure_torch(threads, device)
+    torch.manual_seed(int(seed))
+    return device
+
+
 def uses_mixed_precision(device: torch.device) -> bool:
     return device.type == "cuda"
 

@@ -150,7 +150,8 @@ def prepare_splits(tables: dict[str, pl.DataFrame], params: SplitParams) -> dict
     * ``test``: per-user random split (:func:`musicrec.splits.per_user_random`) with held-out cold users;
     * ``valid``: the same split again inside ``test``'s training pairs (seed + 1, no cold users): what
       re-rankers learn from and hyper-parameters are tuned on, so the test pairs are never seen.
-    Also ``neighbours``: the friendship graph (user_id, neighbour_id) of user_friends.dat.
+    Also ``neighbours``: the friendship graph (user_id, neighbour_id) of user_friends.dat, and
+    ``catalogue``: every artist of artists.dat (item_id), what every model ranks.
     """
     pairs = interactions(tables["user_artists"])
     first_tags = first_tag_dates(tables["user_taggedartists"])
@@ -173,4 +174,5 @@ def prepare_splits(tables: dict[str, pl.DataFrame], params: SplitParams) -> dict
                               f"again per user (seed {valid_params.seed}); {too_few}", n_artists, valid_params),
         "neighbours": tables["user_friends"].select(pl.col("userID").alias("user_id"),
                                                     pl.col("friendID").alias("neighbour_id")),
+        "catalogue": tables["artists"].select(pl.col("id").alias("item_id")).sort("item_id"),
     }

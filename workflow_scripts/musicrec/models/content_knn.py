@@ -60,7 +60,8 @@ class ContentKNNRecommender(Recommender):
     def _fit(self, data) -> None:
         if data.item_features is None:
             raise InputDataError(data.source, "content kNN needs item features, and the data has none")
-        columns, profiles = standardised_profiles(data.item_features, self.feature_prefix, data.source)
+        columns, profiles = standardised_profiles(data.item_features, self.feature_prefix,
+                                                  data.sources.get("item_features", "item features"))
         self.similar_ = neighbour_matrix(columns, profiles, data.n_items, self.neighbours)
         listeners = data.item_counts()
         self.tie_break_ = 1e-6 * listeners / max(listeners.max(), 1.0)

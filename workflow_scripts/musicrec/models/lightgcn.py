@@ -92,9 +92,7 @@ class LightGCNRecommender(FactorRecommender):
     def _fit(self, data) -> None:
         from torch_geometric.nn.models import LightGCN
 
-        device = torch_utils.select_device(self.device)
-        torch_utils.configure_torch(self.threads, device)
-        torch.manual_seed(self.seed)
+        device = torch_utils.start(self.device, self.threads, self.seed)
         n_users, n_items = data.n_users, data.n_items
         pairs = data.binary.tocoo()
         users = torch.from_numpy(pairs.row.astype(np.int64))

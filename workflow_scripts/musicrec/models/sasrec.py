@@ -153,9 +153,7 @@ class SASRecRecommender(Recommender):
     def _fit(self, data) -> None:
         if self.hidden_size % self.heads:
             raise ValueError(f"hidden_size {self.hidden_size} is not divisible by heads {self.heads}")
-        device = torch_utils.select_device(self.device)
-        torch_utils.configure_torch(self.threads, device)
-        torch.manual_seed(self.seed)
+        device = torch_utils.start(self.device, self.threads, self.seed)
         n_items = data.n_items
         self.sequences_ = data.sequence_list(np.arange(data.n_users))
         inputs, targets = self._training_pairs(self.sequences_)

@@ -147,9 +147,7 @@ class TwoTowerRecommender(Recommender):
     def _fit(self, data) -> None:
         if self.cold_users not in ("neighbours", "population"):
             raise ValueError(f"cold_users must be neighbours or population, not {self.cold_users!r}")
-        device = torch_utils.select_device(self.device)
-        torch_utils.configure_torch(self.threads, device)
-        torch.manual_seed(self.seed)
+        device = torch_utils.start(self.device, self.threads, self.seed)
         pairs = data.binary.tocoo()
         users, items = pairs.row.astype(np.int64), pairs.col.astype(np.int64)
         user_features = torch.from_numpy(standardised(feature_matrix(data.user_features, "user_id", data.n_users)))
