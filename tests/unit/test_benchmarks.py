@@ -27,3 +27,12 @@ def test_per_step_and_overall_totals(tmp_path):
     assert overall["jobs"] == 3 and overall["total_seconds"] == pytest.approx(12.5)
     assert overall["peak_rss_mb"] == 900.0
     assert pl.read_csv(tmp_path / "summary.csv").height == 3
+
+
+def test_interactions_scale_reports_the_built_sizes():
+    from musicrec.benchmarks import SCALE_SHAPES, interactions_scale
+
+    report = interactions_scale("tiny")
+    users, items, events = SCALE_SHAPES["tiny"]
+    assert report["users"] <= users and (report["items"], report["events"]) == (items, events)
+    assert 0 < report["matrix_entries"] <= events and report["matrix_mb"] > 0 and report["sequence_mb"] > 0

@@ -197,7 +197,8 @@ def test_single_target_class_is_named(tmp_path, real_style_folder):
 
 @pytest.mark.parametrize(
     ("override", "culprit"),
-    [({"kkbox": {"validation_fraction": 2}}, "validation_fraction"), ({"seeds": ["x"]}, "seeds")],
+    [({"kkbox": {"validation_fraction": 2}}, "validation_fraction"), ({"seeds": ["x"]}, "seeds"),
+     ({"kkbox": {"models": {"lgb": {"num_leafs": 7}}}}, "kkbox.models.lgb: unknown hyper-parameter 'num_leafs'")],
 )
 def test_bad_config_value_is_named(tmp_path, override, culprit):
     workdir = make_workdir(tmp_path, override)
