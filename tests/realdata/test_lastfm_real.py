@@ -1,8 +1,10 @@
-"""The Last.fm stage on the real HetRec 2011 2k data and the real Spotify songs (2 seeds).
+"""The Last.fm stage on the real HetRec 2011 2k data and the real Spotify songs (one seed).
 
-Asserts the issue's claims: every model beats random by a wide margin on NDCG@10, and a learned
-ranker (the RandomForest ranker, or SASRec / two-tower when configured) beats popularity on NDCG@10.
-Model sizes for this run are set in REAL_CONFIG (the neural models' engineers add theirs there).
+Asserts what the issue claims of the real data, at settings light enough for CI (REAL_CONFIG: fewer
+epochs and factors than config.yaml, whose full settings the README's table was measured with): every
+model beats random by a wide margin on NDCG@10; the classical baselines reach the reference figures of
+this project's split within their tolerance; the lambdarank re-ranker beats the best of its generators;
+the FAISS index keeps the exact top-10.
 """
 
 from __future__ import annotations
@@ -17,18 +19,22 @@ from conftest import make_workdir, run_snakemake
 pytestmark = [pytest.mark.realdata, pytest.mark.workflow]
 
 REAL_CONFIG = {
-    "seeds": [0, 1],
+    "seeds": [0],
     "lastfm": {
         "models": {
-            "rf_ranker": {"n_estimators": 100, "min_samples_leaf": 50, "negatives_per_user": 30},
-            # Fewer epochs than config.yaml keep the whole stage near 8 minutes on 2 cores (measured
-            # per epoch: SASRec about 15 s, two-tower about 27 s on the real data).
+            "als": {"factors": 128, "iterations": 15},
+            "lightgcn": {"epochs": 40, "batch_size": 8192, "learning_rate": 0.005},
+            "bpr": {"epochs": 40, "batch_size": 8192, "learning_rate": 0.005},
             "sasrec": {"epochs": 5},
             "two_tower": {"epochs": 4},
+            "rf_ranker": {"n_estimators": 60, "negatives_per_user": 30},
+            "ltr_ranker": {"num_boost_round": 150},
         },
     },
 }
-LEARNED = ("rf_ranker", "sasrec", "two_tower")
+# NDCG@10 floors on the test split at REAL_CONFIG (the reference figures of the issue on this project's
+# split, ALS 0.2433 and EASE 0.2322, less their 0.01 tolerance and the lighter settings' cost).
+FLOORS = {"als": 0.22, "ease": 0.222, "item_knn": 0.205, "rp3beta": 0.205, "ltr_ranker": 0.24}
 
 
 @pytest.fixture(scope="module")
@@ -58,38 +64,43 @@ def test_every_model_beats_random_by_a_wide_margin(real_workdir):
         assert value > 10 * floor and value > floor + 0.01, (model, value, floor)
 
 
-def test_a_learned_ranker_beats_popularity(real_workdir):
+def test_classical_baselines_reach_the_reference_figures(real_workdir):
     scores = ndcg10(real_workdir)
-    best_popularity = max(v for m, v in scores.items() if m.startswith("popularity_"))
-    learned = {m: scores[m] for m in LEARNED if m in scores}
-    assert max(learned.values()) > best_popularity, (learned, best_popularity)
+    for model, floor in FLOORS.items():
+        assert scores[model] >= floor, (model, scores[model], floor)
+
+
+def test_the_reranker_beats_the_best_of_its_generators(real_workdir):
+    scores = ndcg10(real_workdir)
+    config = json.loads((real_workdir / "results/lastfm/training/ltr_ranker/seed0.json").read_text())
+    best_generator = max(scores[g] for g in config["generators"])
+    assert scores["ltr_ranker"] > best_generator, (scores["ltr_ranker"], best_generator)
 
 
 def test_protocol_and_join_are_documented(real_workdir):
-    metrics = json.loads((real_workdir / "results/lastfm/metrics/rf_ranker/seed0.json").read_text())
+    metrics = json.loads((real_workdir / "results/lastfm/metrics/ltr_ranker/seed0.json").read_text())
     protocol = metrics["protocol"]
     assert protocol["catalogue_size"] == 17632 and protocol["k_values"] == [5, 10, 20]
-    assert "minus the user's training artists" in protocol["candidates"]
+    assert protocol["candidates"] == "full catalogue minus the user's training items"
     assert protocol["users_evaluated"] > 1800
-    coverage = json.loads((real_workdir / "results/lastfm/join_coverage.json").read_text())
+    coverage = json.loads((real_workdir / "results/lastfm/features/test/join_coverage.json").read_text())
     assert coverage["artist_coverage"] > coverage["artist_coverage_lowercase_only"]
-    split = json.loads((real_workdir / "results/lastfm/split/summary.json").read_text())
-    assert (split["users"], split["artists"], split["pairs"]) == (1892, 17632, 92834)
+    split = json.loads((real_workdir / "results/lastfm/split/test/summary.json").read_text())
+    assert (split["users"], split["items"], split["train_pairs"] + split["target_pairs"]) == (1892, 17632, 92834)
     assert (real_workdir / "results/lastfm/comparison.png").stat().st_size > 10_000
 
 
 def test_faiss_top10_matches_exact_search_for_the_catalogue(real_workdir):
-    for seed in REAL_CONFIG["seeds"]:
-        report = json.loads((real_workdir / f"results/lastfm/faiss/two_tower/seed{seed}.json").read_text())
-        assert report["n_items"] == 17632 and report["queries"].startswith("17632 item embeddings (all items)")
-        assert report["identical_top_k_share_vs_exact"] >= 0.95 and report["recall_at_k_vs_exact"] >= 0.95, report
-        assert (real_workdir / f"results/lastfm/faiss/two_tower/seed{seed}.index").stat().st_size > 0
+    report = json.loads((real_workdir / "results/lastfm/training/two_tower/seed0.json").read_text())["index"]
+    assert report["n_items"] == 17632 and report["queries"].startswith("17632 item embeddings (all items)")
+    assert report["identical_top_k_share_vs_exact"] >= 0.95 and report["recall_at_k_vs_exact"] >= 0.95, report
+    assert (real_workdir / "results/lastfm/models/two_tower/seed0/index.faiss").stat().st_size > 0
 
 
-def test_neural_models_document_order_and_cold_start(real_workdir):
-    sasrec = json.loads((real_workdir / "results/lastfm/training/sasrec/seed0.json").read_text())
-    assert sasrec["training_order"].startswith("each user's training artists ordered by first tagging date")
-    assert set(sasrec["training_rows_by_order_key"]) == {"first_tag_date", "weight"}
-    cold = json.loads((real_workdir / "results/lastfm/metrics/two_tower_cold/seed0.json").read_text())
-    assert cold["protocol"]["users_evaluated"] == 50 and "friends" in cold["fallback"]
-    assert cold["metrics"]["ndcg@10"] > 0.05, cold["metrics"]
+def test_sequence_order_and_cold_start(real_workdir):
+    summary = json.loads((real_workdir / "results/lastfm/split/test/summary.json").read_text())
+    assert summary["sequence_order"].startswith("each user's training artists ordered by first tagging date")
+    assert set(summary["sequence_rows_by_order_key"]) == {"first_tag_date", "weight"}
+    two_tower = json.loads((real_workdir / "results/lastfm/metrics/two_tower/seed0.json").read_text())
+    assert two_tower["protocol"]["cold_users_evaluated"] == 50
+    assert two_tower["cold_start_metrics"]["ndcg@10"] > 0.05, two_tower["cold_start_metrics"]

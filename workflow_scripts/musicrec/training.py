@@ -52,8 +52,9 @@ def _timed(action):
 
 
 def fit_and_recommend(run: Run, paths: dict[str, str], list_length: int, exclude_seen: bool):
-    """Fit ``run``'s recommender on ``paths`` (train, optional items/users/sequences/neighbours) and return
-    (top-K lists for every user of ``paths["targets"]``, the training report, the fitted model)."""
+    """Fit ``run``'s recommender on ``paths`` (train, catalogue, and the optional item_features,
+    user_features, sequences, neighbours) and return (top-K lists for every user of ``paths["targets"]``,
+    the training report, the fitted model)."""
     seed_everything(run.seed)
     users = np.unique(read_targets(paths["targets"])["user"].to_numpy())
     data = Interactions.load(paths, extra_users=users)
@@ -94,7 +95,8 @@ def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, li
     seed_everything(run.seed)
     features_of = importlib.import_module(f"musicrec.features.{run.dataset}").candidate_features
 
-    def table(split: dict) -> pl.DataFrame:
+    def table(split: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(candidates with their features, the bare candidate table) of one split."""
         candidates = _candidates(split["lists"], depths, run.seed)
         interactions = pl.read_parquet(split["train"])
         return features_of(candidates, interactions, pl.read_parquet(split["item_features"])), candidates
@@ -107,7 +109,7 @@ def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, li
     with threadpool_limits(run.threads):
         _, fit_seconds = _timed(lambda: model.fit(labelled, labelled["label"].to_numpy(),
                                                   FeatureSpec.numeric_only(columns), labelled["user_id"].to_numpy()))
-        test_table, test_candidates = table(test)
+        test_table, _ = table(test)
         scores = model.score(test_table)
     scored = test_table.select(pl.col("user_id").alias("user"), pl.col("item_id").alias("item")).with_columns(
         pl.Series("score", scores))
