@@ -44,13 +44,25 @@ class KerasNNModel:
     def from_hyperparameters(cls, hyperparameters: dict, spec: FeatureSpec, seed: int, threads: int):
         return cls(hyperparameters, spec, seed, threads)
 
+    def _numeric(self, frame: pl.DataFrame) -> np.ndarray:
+        """The numeric features as one float32 matrix: sign(x) log(1 + |x|), standardised with the
+        training split's mean and std, missing values 0. Computed one column at a time in float64,
+        so that no float64 copy of the whole matrix is ever held."""
+        fitting = self._mean is None
+        if fitting:
+            self._mean = np.empty(len(self.spec.numeric))
+            self._std = np.empty(len(self.spec.numeric))
+        numeric = np.empty((frame.height, len(self.spec.numeric)), dtype=np.float32)
+        for j, col in enumerate(self.spec.numeric):
+            values = _signed_log(frame[col].to_numpy().astype(np.float64))
+            if fitting:
+                self._mean[j] = np.nanmean(values)
+                self._std[j] = np.nanstd(values) + 1e-6
+            numeric[:, j] = np.nan_to_num((values - self._mean[j]) / self._std[j], nan=0.0)
+        return numeric
+
     def _inputs(self, frame: pl.DataFrame) -> dict[str, np.ndarray]:
-        numeric = _signed_log(frame.select(self.spec.numeric).to_numpy().astype(np.float64))
-        if self._mean is None:
-            self._mean = np.nanmean(numeric, axis=0)
-            self._std = np.nanstd(numeric, axis=0) + 1e-6
-        numeric = np.nan_to_num((numeric - self._mean) / self._std, nan=0.0).astype(np.float32)
-        inputs = {"numeric": numeric}
+        inputs = {"numeric": self._numeric(frame)}
         for col, cardinality in self.spec.categorical.items():
             inputs[col] = np.clip(frame[col].to_numpy(), 0, cardinality - 1).astype(np.int32)
         return inputs
