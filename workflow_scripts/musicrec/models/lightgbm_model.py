@@ -12,6 +12,26 @@ from .base import FeatureSpec
 
 log = logging.getLogger(__name__)
 
+ROW_BATCH = 1 << 16  # rows converted to one float32 block at a time (training and prediction)
+
+
+class _FloatRows(lgb.Sequence):
+    """A frame's columns as float32 rows, converted one batch at a time: LightGBM bins the training
+    rows from these batches, so no float matrix of the whole split is ever held."""
+
+    def __init__(self, frame: pl.DataFrame, columns: list[str], batch_size: int = ROW_BATCH):
+        self.frame = frame.select(pl.col(columns).cast(pl.Float32))
+        self.batch_size = batch_size
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            start, stop, _ = idx.indices(self.frame.height)
+            return self.frame.slice(start, stop - start).to_numpy()
+        return np.asarray(self.frame.row(int(idx)), dtype=np.float64)  # LightGBM samples bins in float64
+
 
 class LightGBMModel:
     def __init__(self, params: dict, num_boost_round: int, spec: FeatureSpec, seed: int, threads: int = 1):
@@ -33,10 +53,6 @@ class LightGBMModel:
     def columns(self) -> list[str]:
         return self.spec.lgb_categorical + self.spec.numeric
 
-    def _matrix(self, frame: pl.DataFrame) -> np.ndarray:
-        """The model's columns as one float32 matrix, made in one copy (the features are float32 and
-        the codes small integers, so nothing is rounded; LightGBM bins float32 as it bins float64)."""
-        return frame.select(pl.col(self.columns).cast(pl.Float32)).to_numpy()
 
     def fit(self, train: pl.DataFrame, labels: np.ndarray) -> "LightGBMModel":
         params = {
@@ -49,7 +65,7 @@ class LightGBMModel:
             "verbose": -1,
         }
         dataset = lgb.Dataset(
-            self._matrix(train), label=labels, feature_name=self.columns,
+            _FloatRows(train, self.columns), label=labels, feature_name=self.columns,
             categorical_feature=self.spec.lgb_categorical, free_raw_data=True,
         )
         log.info("LightGBM: %d rows x %d features, %d rounds", train.height, len(self.columns), self.num_boost_round)
@@ -62,7 +78,11 @@ class LightGBMModel:
     def score(self, frame: pl.DataFrame) -> np.ndarray:
         if self.booster is None:
             raise RuntimeError("fit() first")
-        return self.booster.predict(self._matrix(frame), num_threads=self.threads)
+        rows = _FloatRows(frame, self.columns)
+        return np.concatenate([
+            self.booster.predict(rows[start:start + ROW_BATCH], num_threads=self.threads)
+            for start in range(0, max(len(rows), 1), ROW_BATCH)
+        ])
 
     def feature_importance(self) -> dict[str, float]:
         gains = self.booster.feature_importance(importance_type="gain")
