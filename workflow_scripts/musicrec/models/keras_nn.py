@@ -19,6 +19,7 @@ from .base import FeatureSpec
 log = logging.getLogger(__name__)
 
 INTERACTIONS = (("msno_code", "song_id_code"), ("msno_code", "artist_name_code"))
+PREDICT_BATCH = 8192
 
 
 def _signed_log(x: np.ndarray) -> np.ndarray:
@@ -108,7 +109,7 @@ class KerasNNModel:
         self.model = self._build(inputs["numeric"].shape[1])
         log.info("Keras NN: %d rows, %d params, %d epochs", train.height, self.model.count_params(), self.epochs)
         self.model.fit(
-            inputs, labels.astype(np.float32), batch_size=self.batch_size, epochs=self.epochs, shuffle=True,
+            self._training_batches(tf, inputs, labels.astype(np.float32)), epochs=self.epochs, shuffle=False,
             verbose=0, callbacks=[keras.callbacks.LambdaCallback(
                 on_epoch_end=lambda epoch, logs: log.info(
                     "epoch %d/%d: loss %.4f, train AUC %.4f", epoch + 1, self.epochs, logs["loss"], logs["auc"]
@@ -117,7 +118,31 @@ class KerasNNModel:
         )
         return self
 
+    def _training_batches(self, tf, inputs: dict[str, np.ndarray], labels: np.ndarray):
+        """Shuffled training batches (a new permutation of the rows each epoch, seeded), gathered from
+        ``inputs`` one batch at a time, so that TensorFlow never holds a copy of the whole split."""
+        order = np.random.default_rng(self.seed)
+
+        def batches():
+            rows = order.permutation(len(labels))
+            for start in range(0, len(labels), self.batch_size):
+                batch = rows[start:start + self.batch_size]
+                yield {name: values[batch] for name, values in inputs.items()}, labels[batch]
+
+        signature = (
+            {name: tf.TensorSpec((None, *values.shape[1:]), tf.as_dtype(values.dtype)) for name, values in inputs.items()},
+            tf.TensorSpec((None,), tf.float32),
+        )
+        n_batches = -(-len(labels) // self.batch_size)
+        dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+        return dataset.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(2)
+
     def score(self, frame: pl.DataFrame) -> np.ndarray:
+        """P(target = 1) per row, predicted PREDICT_BATCH rows at a time."""
         if self.model is None:
             raise RuntimeError("fit() first")
-        return self.model.predict(self._inputs(frame), batch_size=8192, verbose=0).ravel().astype(np.float64)
+        scores = [
+            np.asarray(self.model.predict_on_batch(self._inputs(frame.slice(start, PREDICT_BATCH)))).ravel()
+            for start in range(0, frame.height, PREDICT_BATCH)
+        ]
+        return np.concatenate(scores).astype(np.float64) if scores else np.empty(0)
