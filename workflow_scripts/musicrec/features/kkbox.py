@@ -96,8 +96,9 @@ NEIGHBOUR_KEYS = {"user": ("msno",), "user_artist": ("msno", "artist_name"), "us
 PRIOR_WEIGHT = 10.0
 MISSING_GAP = 1_000_000
 FEATURE_DTYPE = pl.Float32
-# Song, extra and member attributes that enter the models as numbers.
-ATTRIBUTE_NUMERIC = (
+# The numeric features after the counts, statistics and gaps (in the order the models see them):
+# song, extra and member attributes and the neighbour flags.
+OTHER_NUMERIC = (
     "song_length", "n_genres", "n_composers", "n_lyricists", "song_year", "member_age", "membership_days",
     "registration_year", "song_unknown", "next_same_source_type", "prev_same_artist", "time_position",
 )
@@ -426,11 +427,13 @@ def _same_as_neighbour(code: str, offset: int) -> pl.Expr:
 
 
 def neighbour_features(rows: pl.DataFrame) -> pl.DataFrame:
-    """Label-free context from the rows before and after: gaps and repeat counts per key."""
-    exprs = []
+    """Label-free context from the rows before and after: gaps and repeat counts per key.
+
+    One key at a time, so that only one key's window groups are held at once.
+    """
     for name, keys in NEIGHBOUR_KEYS.items():
         keys = _codes(keys)
-        exprs += [
+        rows = rows.with_columns(
             (pl.col("row_id") - pl.col("row_id").shift(1).over(keys)).fill_null(MISSING_GAP)
             .cast(FEATURE_DTYPE).alias(f"gap_prev_{name}"),
             (pl.col("row_id").shift(-1).over(keys) - pl.col("row_id")).fill_null(MISSING_GAP)
@@ -438,13 +441,12 @@ def neighbour_features(rows: pl.DataFrame) -> pl.DataFrame:
             pl.int_range(pl.len()).over(keys).cast(FEATURE_DTYPE).alias(f"n_before_{name}"),
             (pl.len().over(keys) - 1 - pl.int_range(pl.len()).over(keys)).cast(FEATURE_DTYPE)
             .alias(f"n_after_{name}"),
-        ]
-    exprs += [
+        )
+    return rows.with_columns(
         _same_as_neighbour("source_type_code", -1).alias("next_same_source_type"),
         _same_as_neighbour("artist_name_code", 1).alias("prev_same_artist"),
         (pl.col("row_id") / pl.col("row_id").max()).alias("time_position"),
-    ]
-    return rows.with_columns(exprs)
+    )
 
 
 def numeric_columns() -> list[str]:
@@ -453,7 +455,7 @@ def numeric_columns() -> list[str]:
     return [
         *(f"cnt_{name}" for name in COUNT_KEYS), *CONDITIONALS, *DISTINCT_COUNTS,
         *(f"tcnt_{name}" for name in TARGET_KEYS), *(f"tmean_{name}" for name in TARGET_KEYS),
-        *neighbours, *ATTRIBUTE_NUMERIC,
+        *neighbours, *OTHER_NUMERIC,
     ]
 
 
