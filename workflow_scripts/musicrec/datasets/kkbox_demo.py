@@ -45,6 +45,8 @@ GENDER_POPULARITY = {"male": 1.0, "female": 0.45, "mixed": 0.7, "unknown": 0.8}
 
 LATIN_SYLLABLES = np.array(["ka", "lo", "mi", "ra", "ne", "so", "ta", "vi", "de", "ju", "an", "el", "or", "is", "us", "ba"])
 ISRC_REGISTRANT_CHARS = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
+COMPOSER_COUNTS = np.array([0, 1, 1, 1, 2, 3])  # composers of a song, drawn uniformly from these
+LYRICIST_COUNTS = np.array([0, 0, 1, 1, 2])
 CJK_NAMES = ["周杰倫", "張信哲", "五月天", "田馥甄", "林俊傑", "蔡依林", "陳奕迅", "孫燕姿", "王力宏", "鄧紫棋", "아이유", "宇多田ヒカル"]
 
 # (tab, screen, type, repeat-logit effect); the first three are library replays.
@@ -113,10 +115,17 @@ def _base64_ids(rng: np.random.Generator, n: int) -> list[str]:
     return [base64.b64encode(row.tobytes()).decode("ascii") for row in raw]
 
 
+def _uniform_pick(rng: np.random.Generator, values: np.ndarray, size=None):
+    """``size`` values drawn uniformly with replacement: the same draw as ``rng.choice(values, size)``
+    (one bounded integer per value), without its per-call overhead (the songs loop calls it millions
+    of times at the kaggle size)."""
+    return values[rng.integers(0, len(values), size=size)]
+
+
 def _latin_name(rng: np.random.Generator, words: int) -> str:
     parts = []
     for _ in range(words):
-        syllables = rng.choice(LATIN_SYLLABLES, size=rng.integers(2, 4))
+        syllables = _uniform_pick(rng, LATIN_SYLLABLES, rng.integers(2, 4))
         parts.append("".join(syllables).capitalize())
     return " ".join(parts)
 
@@ -393,9 +402,9 @@ def _songs_table(rng, song_ids, song_artist, artist_names, artist_genre, artist_
             genres.append(_multi_valued(rng, [str(primary), str(GENRE_IDS[rng.integers(len(GENRE_IDS))])]))
         else:
             genres.append(str(primary))
-        n_comp = int(rng.choice([0, 1, 1, 1, 2, 3]))
+        n_comp = int(_uniform_pick(rng, COMPOSER_COUNTS))
         composers.append(_multi_valued(rng, list(rng.choice(composer_pool, size=n_comp, replace=False))))
-        n_lyr = int(rng.choice([0, 0, 1, 1, 2]))
+        n_lyr = int(_uniform_pick(rng, LYRICIST_COUNTS))
         lyricists.append(_multi_valued(rng, list(rng.choice(composer_pool, size=n_lyr, replace=False))))
     language = artist_language[song_artist].astype(float)
     language[rng.random(n) < 0.001] = np.nan
@@ -442,7 +451,7 @@ def _song_extra_table(rng, song_ids) -> pd.DataFrame:
     countries = rng.choice(["TW", "US", "GB", "JP", "KR", "HK", "CN"], size=n)
     years = rng.integers(0, 100, size=n)
     isrc = [
-        f"{c}{''.join(rng.choice(ISRC_REGISTRANT_CHARS, 3))}{y:02d}{rng.integers(0, 99999):05d}"
+        f"{c}{''.join(_uniform_pick(rng, ISRC_REGISTRANT_CHARS, 3))}{y:02d}{rng.integers(0, 99999):05d}"
         for c, y in zip(countries, years)
     ]
     isrc = np.where(rng.random(n) < 0.03, "", np.asarray(isrc, dtype=object))
