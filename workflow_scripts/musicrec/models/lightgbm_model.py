@@ -12,27 +12,6 @@ from .base import FeatureSpec
 
 log = logging.getLogger(__name__)
 
-ROW_BATCH = 1 << 16  # rows converted to one float32 block at a time (training and prediction)
-
-
-class _FloatRows(lgb.Sequence):
-    """A frame's columns as float32 rows, converted one batch at a time: LightGBM bins the training
-    rows from these batches, so no float matrix of the whole split is ever held."""
-
-    def __init__(self, frame: pl.DataFrame, columns: list[str], batch_size: int = ROW_BATCH):
-        self.frame = frame.select(pl.col(columns).cast(pl.Float32))
-        self.batch_size = batch_size
-
-    def __len__(self) -> int:
-        return self.frame.height
-
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            start, stop, _ = idx.indices(self.frame.height)
-            return self.frame.slice(start, stop - start).to_numpy()
-        return np.asarray(self.frame.row(int(idx)), dtype=np.float64)  # LightGBM samples bins in float64
-
-
 class LightGBMModel:
     def __init__(self, params: dict, num_boost_round: int, spec: FeatureSpec, seed: int, threads: int = 1):
         self.params = dict(params)
@@ -53,6 +32,11 @@ class LightGBMModel:
     def columns(self) -> list[str]:
         return self.spec.lgb_categorical + self.spec.numeric
 
+    def _table(self, frame: pl.DataFrame):
+        """The model's columns as a float32 Arrow table sharing the frame's buffers: LightGBM reads
+        Arrow itself, so no matrix of the split is made (the integer codes cast to float32 exactly;
+        missing values are NaN to LightGBM, as in a float matrix)."""
+        return frame.select(pl.col(self.columns).cast(pl.Float32)).to_arrow()
 
     def fit(self, train: pl.DataFrame, labels: np.ndarray) -> "LightGBMModel":
         params = {
@@ -65,7 +49,7 @@ class LightGBMModel:
             "verbose": -1,
         }
         dataset = lgb.Dataset(
-            _FloatRows(train, self.columns), label=labels, feature_name=self.columns,
+            self._table(train), label=labels, feature_name=self.columns,
             categorical_feature=self.spec.lgb_categorical, free_raw_data=True,
         )
         log.info("LightGBM: %d rows x %d features, %d rounds", train.height, len(self.columns), self.num_boost_round)
@@ -78,11 +62,7 @@ class LightGBMModel:
     def score(self, frame: pl.DataFrame) -> np.ndarray:
         if self.booster is None:
             raise RuntimeError("fit() first")
-        rows = _FloatRows(frame, self.columns)
-        return np.concatenate([
-            self.booster.predict(rows[start:start + ROW_BATCH], num_threads=self.threads)
-            for start in range(0, max(len(rows), 1), ROW_BATCH)
-        ])
+        return self.booster.predict(self._table(frame), num_threads=self.threads)
 
     def feature_importance(self) -> dict[str, float]:
         gains = self.booster.feature_importance(importance_type="gain")
