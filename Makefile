@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: demo test dry-run slurm-profile
+.PHONY: demo test dry-run slurm-profile benchmark-kkbox
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -27,3 +27,9 @@ dry-run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+
+# The KKBox stage for one seed at the row counts of the real Kaggle files, step by step, in its own
+# working directory benchmarks/kkbox_kaggle/ (about 1.6 GB of demo CSV and 2 GB of features there):
+# wall time and peak memory of each step in benchmarks/kkbox_kaggle/results/benchmarks/steps_kkbox.csv.
+benchmark-kkbox: $(STAMP)
+	$(VENV)/bin/python -m musicrec.benchmark_run benchmarks/kkbox_kaggle --cores $(CORES)

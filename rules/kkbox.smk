@@ -38,8 +38,8 @@ rule kkbox_demo_data:
         "../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=6000 if config["kkbox"]["demo"]["size"] == "kaggle" else 2000,
+        runtime=30 if config["kkbox"]["demo"]["size"] == "kaggle" else 10,
     params:
         dataset="kkbox",
         size=config["kkbox"]["demo"]["size"],
@@ -56,6 +56,7 @@ rule kkbox_features:
         valid="results/kkbox/features/valid.parquet",
         test="results/kkbox/features/test.parquet",
         spec="results/kkbox/features/spec.json",
+        report="results/kkbox/features/report.json",
     log:
         "results/logs/kkbox/features.log",
     benchmark:

@@ -36,3 +36,19 @@ def test_lightgbm_same_seed_bit_identical(feature_tables):
 
 def test_lightgbm_seed_changes_the_model(feature_tables):
     assert not np.array_equal(fit_predict(feature_tables, seed=5), fit_predict(feature_tables, seed=6))
+
+
+def test_a_validation_split_of_one_class_stops_with_auc_undefined(feature_tables, tmp_path):
+    from musicrec.errors import InputDataError
+    from musicrec.io import write_json
+    from musicrec.training import Run, fit_and_score
+
+    paths = {name: str(tmp_path / f"{name}.parquet") for name in ("train", "valid", "test")}
+    feature_tables.train.write_parquet(paths["train"])
+    feature_tables.valid.with_columns(pl.lit(1, pl.Int8).alias("target")).write_parquet(paths["valid"])
+    feature_tables.test.write_parquet(paths["test"])
+    paths["spec"] = str(tmp_path / "spec.json")
+    write_json(feature_tables.spec, paths["spec"])
+    with pytest.raises(InputDataError, match=r"valid.parquet: column 'target': every row has target 1, so AUC is "
+                                             r"undefined"):
+        fit_and_score(Run("kkbox", "lgb", "lightgbm", 0, {"num_boost_round": 5}), paths)

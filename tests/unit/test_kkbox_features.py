@@ -54,7 +54,8 @@ def test_no_row_sees_its_own_or_later_targets(demo_tables):
     assert before.filter(not_test).select(feature_cols).equals(valid_flipped.filter(not_test).select(feature_cols))
 
 
-def test_expanding_target_mean_hand_computed():
+def hand_tables():
+    """Five train rows (users a, b; songs s1, s2) and one test row; every id joins."""
     train = pl.DataFrame(
         {
             "msno": ["a", "a", "a", "b", "a"],
@@ -73,7 +74,11 @@ def test_expanding_target_mean_hand_computed():
                             "registered_via": [7, 9], "registration_init_time": [20100101, 20120101],
                             "expiration_date": [20110101, 19700101]})
     extra = pl.DataFrame({"song_id": ["s1"], "name": ["n"], "isrc": ["TWA011200001"]})
-    tables = {"train": train, "test": test, "songs": songs, "members": members, "song_extra_info": extra}
+    return {"train": train, "test": test, "songs": songs, "members": members, "song_extra_info": extra}
+
+
+def test_expanding_target_mean_hand_computed():
+    tables = hand_tables()
     # 5 train rows, validation fraction 0.2 -> rows 0..3 train, row 4 valid.
     built = features.build(tables, features.FeatureConfig(validation_fraction=0.2))
     w = features.PRIOR_WEIGHT
@@ -97,3 +102,58 @@ def test_expanding_target_mean_hand_computed():
     # neighbour context: user a's rows 0, 1, 2, 4 (row 3 is user b).
     assert user_a["gap_next_user"].to_list() == [1.0, 1.0, 2.0]
     assert user_a["n_before_user_song"].to_list() == [0.0, 0.0, 1.0]
+
+
+def test_unjoined_ids_are_counted_logged_and_kept(caplog):
+    """A song absent from songs.csv and song_extra_info.csv and a user absent from members.csv do
+    not stop the step: their rows are kept with those attributes missing, and counted per file."""
+    tables = hand_tables()
+    extra_row = {"msno": "c", "song_id": "s9", "source_system_tab": "x", "source_screen_name": "y", "source_type": "z"}
+    tables["train"] = pl.concat([tables["train"], pl.DataFrame([{**extra_row, "target": 0}],
+                                                                schema=tables["train"].schema)])
+    with caplog.at_level("INFO", logger="musicrec.features.kkbox"):
+        built = features.build(tables, features.FeatureConfig(validation_fraction=0.2))
+    unjoined = built.report["unjoined"]["train.csv"]
+    assert unjoined["songs.csv"] == {"column": "song_id", "rows": 1, "of_rows": 6, "distinct_ids": 1,
+                                     "of_distinct_ids": 3}
+    # s2 has no song_extra_info row either: rows 1, 4 and the new row; distinct s2 and s9.
+    assert unjoined["song_extra_info.csv"] == {"column": "song_id", "rows": 3, "of_rows": 6, "distinct_ids": 2,
+                                               "of_distinct_ids": 3}
+    assert unjoined["members.csv"] == {"column": "msno", "rows": 1, "of_rows": 6, "distinct_ids": 1,
+                                       "of_distinct_ids": 3}
+    assert built.report["unjoined"]["test.csv"]["songs.csv"]["rows"] == 0
+    assert built.report["rows"] == {"train.csv": 6, "test.csv": 1, "songs.csv": 2, "members.csv": 2,
+                                    "song_extra_info.csv": 1}
+    assert built.report["blank_values"]["songs.csv"] == {"composer": 1, "lyricist": 2}
+    assert ("train.csv: 1 of 6 rows (16.67%) have a song_id absent from songs.csv (1 of 3 distinct ids); "
+            "kept, with the song attributes missing") in caplog.messages
+    assert ("train.csv: 1 of 6 rows (16.67%) have a msno absent from members.csv (1 of 3 distinct ids); "
+            "kept, with the member attributes missing") in caplog.messages
+    assert "test.csv: every song_id is in songs.csv (1 rows, 1 distinct ids)" in caplog.messages
+    unknown = built.valid.filter(pl.col("song_id") == "s9").row(0, named=True)
+    assert unknown["msno"] == "c" and unknown["artist_name"] == features.UNKNOWN_ARTIST
+    assert unknown["song_unknown"] == 1.0 and unknown["member_age"] is None and unknown["song_length"] is None
+
+
+def test_feature_dtypes_are_compact(demo_tables):
+    built, _ = feature_frame(demo_tables)
+    schema = built.train.schema
+    assert all(schema[c] == pl.Float32 for c in built.spec["numeric"])
+    assert all(schema[c] == pl.Int32 for c in built.spec["categorical"])
+    assert all(schema[c] == pl.String for c in ("msno", "song_id", "artist_name", "member_gender"))
+
+
+@pytest.mark.parametrize("column", ["msno", "artist_name", "member_gender"])
+def test_codes_are_ordered_by_row_frequency(demo_tables, column):
+    """Code 1 is the value of most rows (song and member attributes are coded per song or member,
+    weighted by plays: that must count the same rows), ties in text order, 0 only when missing."""
+    _, rows = feature_frame(demo_tables)
+    per_code = rows.group_by(f"{column}_code").agg(pl.len(), pl.col(column).unique()).sort(f"{column}_code")
+    assert per_code[column].list.len().max() == 1, "one text per code"
+    known = per_code.filter(pl.col(f"{column}_code") > 0).with_columns(pl.col(column).list.first())
+    expected = known.sort(["len", column], descending=[True, False])
+    assert known[f"{column}_code"].to_list() == list(range(1, known.height + 1))
+    assert known[column].to_list() == expected[column].to_list()
+    missing = per_code.filter(pl.col(f"{column}_code") == 0)
+    assert missing.is_empty() or missing[column].list.first().is_null().all()
+

@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 from . import models
 from .candidates import candidate_table, recall_of, with_labels
 from .data import Interactions
+from .datasets.validation import require_both_classes
 from .errors import InputDataError
 from .metrics.classification import classification_metrics
 from .models.base import FeatureSpec
@@ -130,23 +131,37 @@ def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, li
 def fit_and_score(run: Run, features: dict[str, str]):
     """Fit ``run``'s classifier on the ``train`` feature table (its ``target`` column) and score the
     ``valid`` and ``test`` tables; ``spec`` (JSON) names the feature columns, the id columns kept in the
-    predictions and the split. Returns (validation predictions, test scores, metrics)."""
+    predictions and the split. Each table is read with only the columns it is needed for, and the training
+    table is freed before the others are read (at Kaggle size this keeps 2.3 GB out of the job's peak).
+    Returns (validation predictions, test submission, metrics)."""
     seed_everything(run.seed)
     spec_json = json.loads(Path(features["spec"]).read_text(encoding="utf-8"))
     spec = FeatureSpec.from_json(spec_json)
-    train = pl.read_parquet(features["train"])
-    valid = pl.read_parquet(features["valid"])
-    test = pl.read_parquet(features["test"])
+    model_columns = list(dict.fromkeys([*spec.categorical, *spec.lgb_categorical, *spec.numeric]))
+
+    def table(name: str, extra: list[str]) -> pl.DataFrame:
+        return pl.read_parquet(features[name], columns=list(dict.fromkeys([*model_columns, *extra])))
+
+    require_both_classes(pl.read_parquet(features["valid"], columns=["target"]), features["valid"], "target")
     model = models.build(run.registry, run.hyperparameters, run.seed, run.threads)
+    train = table("train", ["target"])
     _, fit_seconds = _timed(lambda: model.fit(train, train["target"].to_numpy(), spec))
-    (valid_scores, test_scores), predict_seconds = _timed(lambda: (model.score(valid), model.score(test)))
-    labels = valid["target"].to_numpy()
-    predictions = valid.select(spec_json["prediction_columns"]).with_columns(pl.Series("score", valid_scores))
+    del train
+    started = time.perf_counter()
+    valid = table("valid", spec_json["prediction_columns"])
+    predictions = valid.select(spec_json["prediction_columns"]).with_columns(pl.Series("score", model.score(valid)))
+    del valid
+    test = table("test", [spec_json["submission_id"]])
+    submission = test.select(spec_json["submission_id"]).with_columns(pl.Series("target", model.score(test)))
+    del test
+    predict_seconds = round(time.perf_counter() - started, 3)
+    labels = predictions["target"].to_numpy()
     metrics = {**run.describe(), "train_seconds": fit_seconds, "predict_seconds": predict_seconds,
                "protocol": {"split": spec_json["split"]["description"],
                             "candidates": "all validation rows (every user-song pair of the split)",
                             "rows": int(labels.size), "positive_rate": float(np.mean(labels))},
-               "metrics": classification_metrics(labels, valid_scores), "model_report": model.report()}
+               "metrics": classification_metrics(labels, predictions["score"].to_numpy()),
+               "model_report": model.report()}
     log.info("%s seed %d: validation AUC %.4f, log-loss %.4f", run.model, run.seed, metrics["metrics"]["auc"],
              metrics["metrics"]["log_loss"])
-    return predictions, test.select(spec_json["submission_id"]).with_columns(pl.Series("target", test_scores)), metrics
+    return predictions, submission, metrics

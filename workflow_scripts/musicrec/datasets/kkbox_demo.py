@@ -43,7 +43,10 @@ ARTIST_GENDER_P = [0.50, 0.28, 0.12, 0.10]
 # Listening popularity multiplier per artist gender: the planted provider-side bias.
 GENDER_POPULARITY = {"male": 1.0, "female": 0.45, "mixed": 0.7, "unknown": 0.8}
 
-LATIN_SYLLABLES = ["ka", "lo", "mi", "ra", "ne", "so", "ta", "vi", "de", "ju", "an", "el", "or", "is", "us", "ba"]
+LATIN_SYLLABLES = np.array(["ka", "lo", "mi", "ra", "ne", "so", "ta", "vi", "de", "ju", "an", "el", "or", "is", "us", "ba"])
+ISRC_REGISTRANT_CHARS = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
+COMPOSER_COUNTS = np.array([0, 1, 1, 1, 2, 3])  # composers of a song, drawn uniformly from these
+LYRICIST_COUNTS = np.array([0, 0, 1, 1, 2])
 CJK_NAMES = ["周杰倫", "張信哲", "五月天", "田馥甄", "林俊傑", "蔡依林", "陳奕迅", "孫燕姿", "王力宏", "鄧紫棋", "아이유", "宇多田ヒカル"]
 
 # (tab, screen, type, repeat-logit effect); the first three are library replays.
@@ -63,23 +66,43 @@ DISCOVERY_SOURCES = [
     ("discover", "Album more", "album", 0.1),
 ]
 DISCOVERY_P = [0.32, 0.2, 0.1, 0.1, 0.08, 0.1, 0.03, 0.07]
+LIBRARY_P = [0.6, 0.25, 0.15]
+# Every source; an event's source is its index here (library sources first).
+SOURCES = LIBRARY_SOURCES + DISCOVERY_SOURCES
+SOURCE_EFFECT = np.array([source[3] for source in SOURCES])
+REPLAY_P = 0.35  # chance that a member's event (after the first) replays a song of their history
+N_CANDIDATES = 24  # popularity-drawn songs a discovery chooses from
+EVENT_CHUNK_ROWS = 1 << 16  # events whose candidate vectors are held at once (bounds the memory)
 
 
 @dataclass(frozen=True)
 class KKBoxDemoSize:
-    """Size knob of the demo data; ``n_train`` rows go to train.csv, ``n_test`` to test.csv."""
+    """Size knob of the demo data.
+
+    ``n_songs`` songs (of ``n_artists`` artists) can be played by the ``n_members`` members;
+    ``n_train`` plays go to train.csv, the next ``n_test`` to test.csv. ``songs_csv_rows``, when
+    set, pads songs.csv (and song_extra_info.csv) with songs nobody plays up to that many rows, as
+    the real songs.csv lists 2,296,320 songs of which about 420,000 are played; unset, songs.csv
+    holds only the playable songs (minus the 1% missing on purpose).
+    """
 
     n_members: int
     n_artists: int
     n_songs: int
     n_train: int
     n_test: int
+    songs_csv_rows: int | None = None
 
     @classmethod
     def named(cls, name: str) -> "KKBoxDemoSize":
+        """``tiny`` (tests), ``default`` (the demo), ``kaggle`` (the row counts of the real files:
+        train.csv 7,377,418, test.csv 2,556,790, members.csv 34,403, songs.csv 2,296,320; about
+        358,000 distinct songs in train.csv, as the real 359,966)."""
         sizes = {
             "tiny": cls(n_members=300, n_artists=120, n_songs=900, n_train=12_000, n_test=3_000),
             "default": cls(n_members=2_000, n_artists=600, n_songs=6_000, n_train=100_000, n_test=25_000),
+            "kaggle": cls(n_members=34_403, n_artists=42_000, n_songs=420_000, n_train=7_377_418,
+                          n_test=2_556_790, songs_csv_rows=2_296_320),
         }
         if name not in sizes:
             raise ValueError(f"unknown demo size {name!r}; choose one of {sorted(sizes)}")
@@ -92,10 +115,17 @@ def _base64_ids(rng: np.random.Generator, n: int) -> list[str]:
     return [base64.b64encode(row.tobytes()).decode("ascii") for row in raw]
 
 
+def _uniform_pick(rng: np.random.Generator, values: np.ndarray, size=None):
+    """``size`` values drawn uniformly with replacement: the same draw as ``rng.choice(values, size)``
+    (one bounded integer per value), without its per-call overhead (the songs loop calls it millions
+    of times at the kaggle size)."""
+    return values[rng.integers(0, len(values), size=size)]
+
+
 def _latin_name(rng: np.random.Generator, words: int) -> str:
     parts = []
     for _ in range(words):
-        syllables = rng.choice(LATIN_SYLLABLES, size=rng.integers(2, 4))
+        syllables = _uniform_pick(rng, LATIN_SYLLABLES, rng.integers(2, 4))
         parts.append("".join(syllables).capitalize())
     return " ".join(parts)
 
@@ -181,7 +211,7 @@ def generate(size: KKBoxDemoSize, seed: int) -> dict[str, pd.DataFrame]:
         rng, size.n_train + size.n_test, member_vec, activity, member_bias, song_vec, song_pop,
         song_quality, song_artist,
     )
-    tab, screen, stype = _blank_some(rng, events["sources"])
+    tab, screen, stype = _blank_some(rng, events["source"])
     table = pd.DataFrame(
         {
             "msno": np.asarray(member_ids, dtype=object)[events["member"]],
@@ -203,6 +233,9 @@ def generate(size: KKBoxDemoSize, seed: int) -> dict[str, pd.DataFrame]:
     extra = extra[rng.random(len(extra)) >= 0.05].reset_index(drop=True)
 
     members = _members_table(rng, member_ids, member_gender, bd)
+    if size.songs_csv_rows is not None:
+        songs, extra = _pad_catalogue(rng, songs, extra, size.songs_csv_rows - len(songs), artist_names,
+                                      artist_genre, artist_language)
     demographics = pd.DataFrame(
         {
             "artist_name": artist_names,
@@ -217,8 +250,9 @@ def generate(size: KKBoxDemoSize, seed: int) -> dict[str, pd.DataFrame]:
         }
     )
     log.info(
-        "demo KKBox: %d train rows (target mean %.3f), %d test rows, %d members, %d songs, %d artists",
-        len(train), train["target"].mean(), len(test), n_members, n_songs, n_artists,
+        "demo KKBox: %d train rows (target mean %.3f), %d test rows, %d members, %d playable songs "
+        "(%d songs.csv rows), %d artists",
+        len(train), train["target"].mean(), len(test), n_members, n_songs, len(songs), n_artists,
     )
     return {
         "train": train,
@@ -235,67 +269,119 @@ def _normalise(weights: np.ndarray) -> np.ndarray:
 
 
 def _simulate_events(rng, n_events, member_vec, activity, member_bias, song_vec, song_pop, song_quality,
-                     song_artist) -> dict[str, np.ndarray]:
-    """Listening events in time order: discovery by popularity x taste, or replay from own history."""
-    n_candidates = 24
-    d = member_vec.shape[1]
-    member = rng.choice(len(activity), size=n_events, p=activity)
-    candidates = rng.choice(len(song_pop), size=(n_events, n_candidates), p=_normalise(song_pop))
-    affinity_all = np.einsum("nd,nkd->nk", member_vec[member], song_vec[candidates]) / np.sqrt(d)
-    gumbel = rng.gumbel(size=affinity_all.shape)
-    discovered = candidates[np.arange(n_events), np.argmax(1.5 * affinity_all + gumbel, axis=1)]
+                     song_artist, chunk_rows: int = EVENT_CHUNK_ROWS) -> dict[str, np.ndarray]:
+    """Listening events in time order: discovery by popularity x taste, or replay from own history.
 
+    A member's first event is a discovery; every later one is a replay with probability
+    ``REPLAY_P`` (a song drawn uniformly from the songs the member discovered before, by the
+    library sources) and otherwise a discovery (the best of ``N_CANDIDATES`` popularity-drawn songs
+    by 1.5 x affinity + Gumbel noise, by the discovery sources). Vectorised; the random numbers are
+    drawn in the order of an event-by-event simulation, the large per-candidate draws in chunks of
+    ``chunk_rows`` events from the same stream, so the result does not depend on ``chunk_rows``.
+    """
+    member = rng.choice(len(activity), size=n_events, p=activity)
+    discovered = _discoveries(rng, member, member_vec, song_vec, song_pop, chunk_rows)
     replay_draw = rng.random(n_events)
     history_pick = rng.random(n_events)
     discovery_source = rng.choice(len(DISCOVERY_SOURCES), p=DISCOVERY_P, size=n_events)
-    library_source = rng.choice(len(LIBRARY_SOURCES), p=[0.6, 0.25, 0.15], size=n_events)
+    library_source = rng.choice(len(LIBRARY_SOURCES), p=LIBRARY_P, size=n_events)
 
-    history: dict[int, list[int]] = {}
-    artist_plays: dict[tuple[int, int], int] = {}
-    song_plays: dict[tuple[int, int], int] = {}
-    song = np.empty(n_events, dtype=np.int64)
-    sources: list[tuple] = []
-    source_effect = np.empty(n_events)
-    prior_artist = np.empty(n_events)
-    prior_song = np.empty(n_events)
-    for i in range(n_events):
-        m = int(member[i])
-        past = history.get(m)
-        if past and replay_draw[i] < 0.35:
-            s = past[int(history_pick[i] * len(past))]
-            src = LIBRARY_SOURCES[library_source[i]]
-        else:
-            s = int(discovered[i])
-            src = DISCOVERY_SOURCES[discovery_source[i]]
-            if past is None:
-                past = history[m] = []
-            past.append(s)
-        a = int(song_artist[s])
-        prior_artist[i] = artist_plays.get((m, a), 0)
-        prior_song[i] = song_plays.get((m, s), 0)
-        artist_plays[(m, a)] = prior_artist[i] + 1
-        song_plays[(m, s)] = prior_song[i] + 1
-        song[i] = s
-        sources.append(src[:3])
-        source_effect[i] = src[3]
+    replay = ~_first_occurrences(member) & (replay_draw < REPLAY_P)
+    song = _played_songs(member, discovered, replay, history_pick)
+    source = np.where(replay, library_source, len(LIBRARY_SOURCES) + discovery_source)
+    prior_artist = _earlier_plays(member, song_artist[song])
+    prior_song = _earlier_plays(member, song)
 
-    affinity = np.einsum("nd,nd->n", member_vec[member], song_vec[song]) / np.sqrt(d)
     logit = (
         -1.6
-        + 1.3 * affinity
-        + source_effect
+        + 1.3 * _row_affinity(member_vec, member, song_vec, song, chunk_rows)
+        + SOURCE_EFFECT[source]
         + member_bias[member]
         + song_quality[song]
         + 0.35 * np.log1p(prior_artist)
         + 0.5 * np.minimum(prior_song, 3)
     )
     target = (rng.random(n_events) < _sigmoid(logit)).astype(np.int64)
-    return {"member": member, "song": song, "sources": sources, "target": target}
+    return {"member": member, "song": song, "source": source, "target": target}
 
 
-def _blank_some(rng, sources: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split source triples into columns, leaving fields empty as in the real files."""
-    columns = np.array(sources, dtype=object).reshape(len(sources), 3)
+def _chunks(n: int, chunk_rows: int):
+    """(start, stop) of consecutive chunks of at most ``chunk_rows`` of ``n`` rows."""
+    return ((start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows))
+
+
+def _discoveries(rng, member, member_vec, song_vec, song_pop, chunk_rows) -> np.ndarray:
+    """The song each event would discover: the argmax over its candidates of 1.5 x affinity + Gumbel.
+
+    All candidates are drawn first (as one (events x N_CANDIDATES) draw would), then the Gumbel noise,
+    chunk by chunk, so that only one chunk of candidate vectors is in memory at a time.
+    """
+    n_events = len(member)
+    weights = _normalise(song_pop)
+    candidates = np.empty((n_events, N_CANDIDATES), dtype=np.int32)
+    for start, stop in _chunks(n_events, chunk_rows):
+        candidates[start:stop] = rng.choice(len(song_pop), size=(stop - start, N_CANDIDATES), p=weights)
+    scale = np.sqrt(member_vec.shape[1])
+    discovered = np.empty(n_events, dtype=np.int64)
+    for start, stop in _chunks(n_events, chunk_rows):
+        chunk = candidates[start:stop]
+        affinity = np.einsum("nd,nkd->nk", member_vec[member[start:stop]], song_vec[chunk]) / scale
+        best = np.argmax(1.5 * affinity + rng.gumbel(size=affinity.shape), axis=1)
+        discovered[start:stop] = chunk[np.arange(stop - start), best]
+    return discovered
+
+
+def _first_occurrences(member: np.ndarray) -> np.ndarray:
+    """True at each member's first event."""
+    first = np.zeros(len(member), dtype=bool)
+    first[np.unique(member, return_index=True)[1]] = True
+    return first
+
+
+def _played_songs(member, discovered, replay, history_pick) -> np.ndarray:
+    """The song of every event: the discovered song, or, for a replay, the song at position
+    floor(history_pick x n) of the n songs the member discovered before (in discovery order)."""
+    order = np.argsort(member, kind="stable")  # events grouped by member, in time order within a member
+    is_discovery = ~replay[order]
+    discoveries_before = np.cumsum(is_discovery) - is_discovery
+    grouped_member = member[order]
+    group_start = np.r_[True, grouped_member[1:] != grouped_member[:-1]]
+    member_base = np.maximum.accumulate(np.where(group_start, discoveries_before, 0))
+    grouped_discovered = discovered[order]
+    grouped_song = grouped_discovered.copy()
+    replays = ~is_discovery
+    position = (history_pick[order][replays] * (discoveries_before - member_base)[replays]).astype(np.int64)
+    grouped_song[replays] = grouped_discovered[is_discovery][member_base[replays] + position]
+    song = np.empty_like(grouped_song)
+    song[order] = grouped_song
+    return song
+
+
+def _earlier_plays(member: np.ndarray, item: np.ndarray) -> np.ndarray:
+    """For each event, how many earlier events had the same member and item (as a float)."""
+    key = member.astype(np.int64) * (int(item.max()) + 1) + item
+    order = np.argsort(key, kind="stable")
+    grouped_key = key[order]
+    rank = np.arange(len(key))
+    group_start = np.r_[True, grouped_key[1:] != grouped_key[:-1]]
+    earlier = np.empty(len(key), dtype=np.float64)
+    earlier[order] = rank - np.maximum.accumulate(np.where(group_start, rank, 0))
+    return earlier
+
+
+def _row_affinity(member_vec, member, song_vec, song, chunk_rows) -> np.ndarray:
+    """Affinity of each event's member and song: their vectors' dot product / sqrt(dimension)."""
+    scale = np.sqrt(member_vec.shape[1])
+    affinity = np.empty(len(member))
+    for start, stop in _chunks(len(member), chunk_rows):
+        rows = slice(start, stop)
+        affinity[rows] = np.einsum("nd,nd->n", member_vec[member[rows]], song_vec[song[rows]]) / scale
+    return affinity
+
+
+def _blank_some(rng, source: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three source columns of each event's source, leaving fields empty as in the real files."""
+    columns = np.array([s[:3] for s in SOURCES], dtype=object)[source]
     blank = rng.random(columns.shape) < np.array([0.01, 0.05, 0.03])
     columns[blank] = ""
     return columns[:, 0], columns[:, 1], columns[:, 2]
@@ -306,7 +392,7 @@ def _songs_table(rng, song_ids, song_artist, artist_names, artist_genre, artist_
     genres = []
     composers = []
     lyricists = []
-    composer_pool = [_latin_name(rng, 2) for _ in range(max(20, n // 20))] + CJK_NAMES
+    composer_pool = np.array([_latin_name(rng, 2) for _ in range(max(20, n // 20))] + CJK_NAMES)
     for i in range(n):
         primary = GENRE_IDS[artist_genre[song_artist[i]]]
         r = rng.random()
@@ -316,9 +402,9 @@ def _songs_table(rng, song_ids, song_artist, artist_names, artist_genre, artist_
             genres.append(_multi_valued(rng, [str(primary), str(GENRE_IDS[rng.integers(len(GENRE_IDS))])]))
         else:
             genres.append(str(primary))
-        n_comp = int(rng.choice([0, 1, 1, 1, 2, 3]))
+        n_comp = int(_uniform_pick(rng, COMPOSER_COUNTS))
         composers.append(_multi_valued(rng, list(rng.choice(composer_pool, size=n_comp, replace=False))))
-        n_lyr = int(rng.choice([0, 0, 1, 1, 2]))
+        n_lyr = int(_uniform_pick(rng, LYRICIST_COUNTS))
         lyricists.append(_multi_valued(rng, list(rng.choice(composer_pool, size=n_lyr, replace=False))))
     language = artist_language[song_artist].astype(float)
     language[rng.random(n) < 0.001] = np.nan
@@ -333,6 +419,20 @@ def _songs_table(rng, song_ids, song_artist, artist_names, artist_genre, artist_
             "language": language,
         }
     )
+
+
+def _pad_catalogue(rng, songs, extra, n_unplayed, artist_names, artist_genre, artist_language):
+    """songs.csv and song_extra_info.csv rows plus ``n_unplayed`` songs that no play references.
+
+    Drawn after every other table, so that sizes without padding give the same files as before.
+    """
+    if n_unplayed < 0:
+        raise ValueError(f"songs_csv_rows is {-n_unplayed} below the playable songs kept in songs.csv")
+    song_ids = _base64_ids(rng, n_unplayed)
+    song_artist = rng.integers(0, len(artist_names), size=n_unplayed)
+    unplayed = _songs_table(rng, song_ids, song_artist, artist_names, artist_genre, artist_language)
+    unplayed_extra = _song_extra_table(rng, song_ids)
+    return pd.concat([songs, unplayed], ignore_index=True), pd.concat([extra, unplayed_extra], ignore_index=True)
 
 
 def _song_extra_table(rng, song_ids) -> pd.DataFrame:
@@ -351,7 +451,7 @@ def _song_extra_table(rng, song_ids) -> pd.DataFrame:
     countries = rng.choice(["TW", "US", "GB", "JP", "KR", "HK", "CN"], size=n)
     years = rng.integers(0, 100, size=n)
     isrc = [
-        f"{c}{''.join(rng.choice(list('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), 3))}{y:02d}{rng.integers(0, 99999):05d}"
+        f"{c}{''.join(_uniform_pick(rng, ISRC_REGISTRANT_CHARS, 3))}{y:02d}{rng.integers(0, 99999):05d}"
         for c, y in zip(countries, years)
     ]
     isrc = np.where(rng.random(n) < 0.03, "", np.asarray(isrc, dtype=object))

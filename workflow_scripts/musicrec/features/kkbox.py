@@ -15,6 +15,15 @@ Feature families:
 
 Splits: the rows of train.csv are in time order and test.csv follows them; the last
 ``validation_fraction`` of train.csv rows is the validation split (never a random split).
+
+Ids that do not join (a song_id absent from songs.csv or song_extra_info.csv, a msno absent from
+members.csv) are kept, with the attributes of that table missing, as the real files have such ids by
+design; ``join_report`` counts them per file (rows and distinct ids) and ``build`` logs the counts.
+
+Memory (the real train.csv has 7.4M rows): every grouping works on the integer codes, not on the
+strings; the splits are contiguous row ranges, so they are slices, never copies; numeric features are
+float32 (computed in float64, then rounded once), and the id strings of the output are gathered
+from the small vocabularies.
 """
 
 from __future__ import annotations
@@ -22,9 +31,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from ..datasets.kkbox import SCHEMAS
+from ..splits import row_order_tail
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +87,37 @@ TARGET_KEYS = {
     "type": ("source_type",),
     "screen": ("source_screen_name",),
 }
+DISTINCT_COUNTS = {  # name: (counted column, per key column)
+    "user_distinct_songs": ("song_id", "msno"),
+    "user_distinct_artists": ("artist_name", "msno"),
+    "song_distinct_users": ("msno", "song_id"),
+    "artist_distinct_users": ("msno", "artist_name"),
+}
 NEIGHBOUR_KEYS = {"user": ("msno",), "user_artist": ("msno", "artist_name"), "user_song": ("msno", "song_id")}
 PRIOR_WEIGHT = 10.0
 MISSING_GAP = 1_000_000
+FEATURE_DTYPE = pl.Float32
+# The numeric features after the counts, statistics and gaps (in the order the models see them):
+# song, extra and member attributes and the neighbour flags.
+OTHER_NUMERIC = (
+    "song_length", "n_genres", "n_composers", "n_lyricists", "song_year", "member_age", "membership_days",
+    "registration_year", "song_unknown", "next_same_source_type", "prev_same_artist", "time_position",
+)
+# Where each categorical comes from: the play (train.csv / test.csv row), its song, its member.
+PLAY_CATEGORICAL = ("msno", "song_id", "source_system_tab", "source_screen_name", "source_type")
+SONG_CATEGORICAL = ("artist_name", "first_genre", "composer", "lyricist", "language", "isrc_country")
+MEMBER_CATEGORICAL = ("city", "member_gender", "registered_via")
+SONG_NUMERIC = ("song_length", "n_genres", "n_composers", "n_lyricists", "song_year", "song_unknown")
+MEMBER_NUMERIC = ("member_age", "membership_days", "registration_year")
+# Categoricals whose text goes into the output tables (predictions and fairness tables read them).
+TEXT_OUTPUTS = ("msno", "song_id", "artist_name", "member_gender")
+UNKNOWN_ARTIST = "<unknown artist>"
+# (column of train.csv / test.csv, table it should join, what is missing when it does not)
+REFERENCES = (
+    ("song_id", "songs", "song attributes"),
+    ("song_id", "song_extra_info", "ISRC country and year"),
+    ("msno", "members", "member attributes"),
+)
 
 
 @dataclass(frozen=True)
@@ -92,16 +131,39 @@ class FeatureTables:
     valid: pl.DataFrame
     test: pl.DataFrame
     spec: dict
+    report: dict
 
 
-def _split_column(n_train_rows: int, validation_fraction: float) -> pl.Expr:
-    n_valid = max(1, round(n_train_rows * validation_fraction))
-    fit_end = n_train_rows - n_valid
-    return (
-        pl.when(pl.col("row_id") < fit_end).then(pl.lit("train"))
-        .when(pl.col("row_id") < n_train_rows).then(pl.lit("valid"))
-        .otherwise(pl.lit("test"))
-    )
+@dataclass(frozen=True)
+class SplitBounds:
+    """The splits as row ranges of the time-ordered rows (train.csv rows, then test.csv rows):
+    train ``[0, fit_end)``, valid ``[fit_end, n_labelled)``, test ``[n_labelled, n_rows)``."""
+
+    fit_end: int
+    n_labelled: int
+    n_rows: int
+
+    @classmethod
+    def of(cls, n_train_rows: int, n_test_rows: int, validation_fraction: float) -> "SplitBounds":
+        """The last ``validation_fraction`` of train.csv rows (at least one) validate."""
+        n_valid = int(row_order_tail(n_train_rows, validation_fraction).sum())
+        return cls(n_train_rows - n_valid, n_train_rows, n_train_rows + n_test_rows)
+
+    def slices(self) -> dict[str, tuple[int, int]]:
+        """(offset, length) of each split."""
+        return {
+            "train": (0, self.fit_end),
+            "valid": (self.fit_end, self.n_labelled - self.fit_end),
+            "test": (self.n_labelled, self.n_rows - self.n_labelled),
+        }
+
+    def part(self, rows: pl.DataFrame, split: str) -> pl.DataFrame:
+        """The rows of one split (a zero-copy slice)."""
+        return rows.slice(*self.slices()[split])
+
+
+def _codes(keys) -> list[str]:
+    return [f"{key}_code" for key in keys]
 
 
 def _isrc_year(isrc: pl.Expr) -> pl.Expr:
@@ -121,19 +183,138 @@ def _n_values(col: str) -> pl.Expr:
     )
 
 
-def assemble_rows(tables: dict[str, pl.DataFrame], validation_fraction: float) -> pl.DataFrame:
-    """One frame of all train and test rows in time order, joined to song/member/extra attributes."""
-    if not 0.0 < validation_fraction < 1.0:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
-    tables = {name: frame.select(list(SCHEMAS[name])).cast(SCHEMAS[name]) for name, frame in tables.items()}
+def typed_tables(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Each table with exactly its schema's columns and types (a no-op for the loader's tables)."""
+    return {name: frame.select(list(SCHEMAS[name])).cast(SCHEMAS[name]) for name, frame in tables.items()}
+
+
+def join_report(tables: dict[str, pl.DataFrame]) -> dict:
+    """What the feature step saw in the input files.
+
+    * ``rows``: rows per file;
+    * ``blank_values``: per file and column, the values that are empty (read as null);
+    * ``unjoined``: per play file (train.csv, test.csv) and referenced file (songs.csv,
+      song_extra_info.csv, members.csv): the rows whose id (song_id or msno) has no row there, the
+      distinct such ids, and the totals they are counted against. Such rows are kept.
+    """
+    report = {"rows": {}, "blank_values": {}, "unjoined": {}}
+    for name, frame in tables.items():
+        file = f"{name}.csv"
+        report["rows"][file] = frame.height
+        report["blank_values"][file] = {c: n for c, n in frame.null_count().row(0, named=True).items() if n}
+    for name in ("train", "test"):
+        file = f"{name}.csv"
+        report["unjoined"][file] = {
+            f"{reference}.csv": _unjoined(tables[name], tables[reference], column)
+            for column, reference, _ in REFERENCES
+        }
+    return report
+
+
+def _unjoined(plays: pl.DataFrame, reference: pl.DataFrame, column: str) -> dict:
+    """Rows of ``plays`` and distinct values of ``column`` that ``reference`` does not hold."""
+    per_id = plays.group_by(column).len().with_columns(
+        pl.col(column).is_in(reference[column].implode()).not_().alias("missing")
+    )
+    missing = per_id.filter(pl.col("missing"))
+    return {
+        "column": column,
+        "rows": int(missing["len"].sum()),
+        "of_rows": plays.height,
+        "distinct_ids": missing.height,
+        "of_distinct_ids": per_id.height,
+    }
+
+
+def log_join_report(report: dict) -> None:
+    """One line per play file and referenced file: how many rows and distinct ids do not join."""
+    what_is_missing = {f"{reference}.csv": missing for _, reference, missing in REFERENCES}
+    for file, references in report["unjoined"].items():
+        for reference, counts in references.items():
+            if counts["rows"] == 0:
+                log.info("%s: every %s is in %s (%s rows, %s distinct ids)", file, counts["column"], reference,
+                         f"{counts['of_rows']:,}", f"{counts['of_distinct_ids']:,}")
+                continue
+            log.info(
+                "%s: %s of %s rows (%.2f%%) have a %s absent from %s (%s of %s distinct ids); kept, "
+                "with the %s missing",
+                file, f"{counts['rows']:,}", f"{counts['of_rows']:,}", 100 * counts["rows"] / counts["of_rows"],
+                counts["column"], reference, f"{counts['distinct_ids']:,}", f"{counts['of_distinct_ids']:,}",
+                what_is_missing[reference],
+            )
+
+
+def coded_rows(tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[str, int], dict[str, pl.Series]]:
+    """All train and test rows in time order (``row_id``; ``id`` -1 for train.csv rows, ``target``
+    null for test.csv rows), each categorical as ``<column>_code`` and the song, extra and member
+    attributes of the row. Ids that do not join keep their row, with those attributes missing.
+
+    A code is dense over the column's values as text: 1 = the value of most rows, ties in text
+    order, 0 = missing. Song and member attributes are coded once per song or member, weighted by
+    its plays, which counts the same rows as coding them row by row. Returns the rows, the
+    cardinalities (number of codes including 0) and, for ``TEXT_OUTPUTS``, the text of each code
+    (index = code; 0 is null).
+    """
+    plays = _play_rows(tables)
+    vocabularies = {col: _vocabulary(plays[col]) for col in PLAY_CATEGORICAL}
+    rows = plays.select("row_id", "id", "target").with_columns(
+        _encode(plays[col], vocabularies[col]) for col in PLAY_CATEGORICAL
+    )
+    del plays
+    attributes = (
+        ("song_id", _song_attributes(tables, vocabularies["song_id"]), SONG_CATEGORICAL, SONG_NUMERIC),
+        ("msno", _member_attributes(tables, vocabularies["msno"]), MEMBER_CATEGORICAL, MEMBER_NUMERIC),
+    )
+    for key, table, categorical, numeric in attributes:
+        index = rows[f"{key}_code"]
+        weights = pl.Series(np.bincount(index.to_numpy(), minlength=table.height))
+        for col in categorical:
+            vocabularies[col] = _vocabulary(table[col].slice(1), weights.slice(1))
+            rows = rows.with_columns(_encode(table[col], vocabularies[col]).gather(index))
+        rows = rows.with_columns(table[col].gather(index) for col in numeric)
+    cardinalities = {f"{col}_code": vocabularies[col].len() + 1 for col in CATEGORICAL}
+    texts = {col: pl.concat([pl.Series(col, [None], dtype=pl.String), vocabularies[col]]) for col in TEXT_OUTPUTS}
+    rows = rows.select("row_id", "id", "target", *cardinalities, *SONG_NUMERIC, *MEMBER_NUMERIC)
+    return rows, cardinalities, texts
+
+
+def _play_rows(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """train.csv rows then test.csv rows, numbered in that (time) order as ``row_id``."""
     train = tables["train"].with_columns(pl.lit(-1, dtype=pl.Int64).alias("id"))
     test = tables["test"].with_columns(pl.lit(None, dtype=pl.Int8).alias("target"))
-    columns = ["id", "msno", "song_id", "source_system_tab", "source_screen_name", "source_type", "target"]
+    columns = ["id", "target", *PLAY_CATEGORICAL]
     rows = pl.concat([train.select(columns), test.select(columns)]).with_row_index("row_id")
-    rows = rows.with_columns(pl.col("row_id").cast(pl.Int64))
-    rows = rows.with_columns(_split_column(train.height, validation_fraction).alias("split"))
+    return rows.with_columns(pl.col("row_id").cast(pl.Int64))
 
-    songs = tables["songs"].unique("song_id", keep="first").with_columns(
+
+def _vocabulary(values: pl.Series, weights: pl.Series | None = None) -> pl.Series:
+    """The distinct non-null values as text, most frequent first, ties in text order. A value's
+    frequency is its number of entries, or the sum of their ``weights`` when given."""
+    frame = pl.DataFrame({"value": values.cast(pl.String), "weight": 1 if weights is None else weights})
+    counts = frame.drop_nulls("value").group_by("value").agg(pl.col("weight").sum())
+    return counts.sort(["weight", "value"], descending=[True, False])["value"].alias(values.name)
+
+
+def _encode(values: pl.Series, vocabulary: pl.Series) -> pl.Series:
+    """``<name>_code``: the position of each value (as text) in ``vocabulary`` plus 1; 0 if missing."""
+    codes = pl.int_range(1, vocabulary.len() + 1, dtype=pl.Int32, eager=True)
+    code = values.cast(pl.String).replace_strict(vocabulary, codes, default=0, return_dtype=pl.Int32)
+    return code.fill_null(0).alias(f"{values.name}_code")
+
+
+def _by_code(key: str, vocabulary: pl.Series, attributes: pl.DataFrame) -> pl.DataFrame:
+    """``attributes`` (one row per ``key``) in code order: row c holds the attributes of the id with
+    code c, row 0 (the missing id) and ids absent from ``attributes`` hold nulls."""
+    ids = pl.DataFrame({key: pl.concat([pl.Series(key, [None], dtype=pl.String), vocabulary])})
+    return ids.join(attributes.unique(key, keep="first"), on=key, how="left", maintain_order="left")
+
+
+def _song_attributes(tables: dict[str, pl.DataFrame], song_vocabulary: pl.Series) -> pl.DataFrame:
+    """The songs.csv and song_extra_info.csv attributes of each played song, in code order."""
+    songs = tables["songs"].select(
+        "song_id",
+        "song_length",
+        "artist_name",
         pl.col("genre_ids").str.split("|").list.first().str.strip_chars().alias("first_genre"),
         _n_values("genre_ids").alias("n_genres"),
         _n_values("composer").alias("n_composers"),
@@ -142,12 +323,22 @@ def assemble_rows(tables: dict[str, pl.DataFrame], validation_fraction: float) -
         pl.col("lyricist").str.split("|").list.first().str.strip_chars().alias("lyricist"),
         pl.col("language").cast(pl.Int64).cast(pl.String).alias("language"),
     )
-    extra = tables["song_extra_info"].unique("song_id", keep="first").select(
+    extra = tables["song_extra_info"].select(
         "song_id",
         pl.col("isrc").str.slice(0, 2).alias("isrc_country"),
         _isrc_year(pl.col("isrc")).alias("song_year"),
     )
-    members = tables["members"].unique("msno", keep="first").select(
+    table = _by_code("song_id", song_vocabulary, songs).join(extra.unique("song_id", keep="first"), on="song_id",
+                                                             how="left", maintain_order="left")
+    return table.with_columns(
+        pl.col("artist_name").fill_null(UNKNOWN_ARTIST),
+        pl.col("song_id").is_in(tables["songs"]["song_id"].implode()).not_().alias("song_unknown"),
+    ).with_columns(pl.col(SONG_NUMERIC).cast(FEATURE_DTYPE))
+
+
+def _member_attributes(tables: dict[str, pl.DataFrame], member_vocabulary: pl.Series) -> pl.DataFrame:
+    """The members.csv attributes of each member of the plays, in code order."""
+    members = tables["members"].select(
         "msno",
         pl.col("city").cast(pl.String),
         pl.col("gender").alias("member_gender"),
@@ -157,151 +348,137 @@ def assemble_rows(tables: dict[str, pl.DataFrame], validation_fraction: float) -
         .dt.total_days().alias("membership_days"),
         (pl.col("registration_init_time") // 10_000).alias("registration_year"),
     )
-    rows = (
-        rows.join(songs, on="song_id", how="left")
-        .join(extra, on="song_id", how="left")
-        .join(members, on="msno", how="left")
-        .sort("row_id")
-    )
-    return rows.with_columns(
-        pl.col("artist_name").fill_null("<unknown artist>"),
-        pl.col("song_id").is_in(tables["songs"]["song_id"].implode()).not_().cast(pl.Int8).alias("song_unknown"),
-    )
-
-
-def categorical_codes(rows: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Replace each categorical by a dense code, 1 = most frequent, 0 = missing; return cardinalities."""
-    cardinalities = {}
-    codes = []
-    for col in CATEGORICAL:
-        vocab = (
-            rows.select(pl.col(col).cast(pl.String)).drop_nulls().group_by(col).len()
-            .sort(["len", col], descending=[True, False])
-            .with_row_index("code", offset=1).select(col, pl.col("code").cast(pl.Int32))
-        )
-        cardinalities[f"{col}_code"] = vocab.height + 1
-        codes.append(vocab.rename({"code": f"{col}_code"}))
-    for col, vocab in zip(CATEGORICAL, codes):
-        rows = rows.with_columns(pl.col(col).cast(pl.String)).join(vocab, on=col, how="left")
-    return rows.with_columns(pl.col(f"{c}_code").fill_null(0) for c in CATEGORICAL), cardinalities
+    return _by_code("msno", member_vocabulary, members).with_columns(pl.col(MEMBER_NUMERIC).cast(FEATURE_DTYPE))
 
 
 def count_features(rows: pl.DataFrame) -> pl.DataFrame:
-    """Counts over all rows (train and test; no labels) and conditional probabilities."""
+    """Counts over all rows (train and test; no labels), conditional probabilities and distinct counts."""
+    rows = rows.with_columns(pl.len().over(_codes(keys)).alias(f"cnt_{name}") for name, keys in COUNT_KEYS.items())
     rows = rows.with_columns(
-        pl.len().over(list(keys)).cast(pl.Float64).alias(f"cnt_{name}") for name, keys in COUNT_KEYS.items()
+        (pl.col(f"cnt_{num}").cast(pl.Float64) / pl.col(f"cnt_{den}").cast(pl.Float64)).cast(FEATURE_DTYPE).alias(name)
+        for name, (num, den) in CONDITIONALS.items()
     )
     rows = rows.with_columns(
-        (pl.col(f"cnt_{num}") / pl.col(f"cnt_{den}")).alias(name) for name, (num, den) in CONDITIONALS.items()
+        pl.col(f"{counted}_code").n_unique().over(f"{key}_code").cast(FEATURE_DTYPE).alias(name)
+        for name, (counted, key) in DISTINCT_COUNTS.items()
     )
-    return rows.with_columns(
-        pl.col("song_id").n_unique().over("msno").cast(pl.Float64).alias("user_distinct_songs"),
-        pl.col("artist_name").n_unique().over("msno").cast(pl.Float64).alias("user_distinct_artists"),
-        pl.col("msno").n_unique().over("song_id").cast(pl.Float64).alias("song_distinct_users"),
-        pl.col("msno").n_unique().over("artist_name").cast(pl.Float64).alias("artist_distinct_users"),
-    )
+    return rows.with_columns(pl.col(f"cnt_{name}").cast(FEATURE_DTYPE) for name in COUNT_KEYS)
 
 
-def target_features(rows: pl.DataFrame) -> pl.DataFrame:
+def target_features(rows: pl.DataFrame, bounds: SplitBounds) -> pl.DataFrame:
     """Leakage-free target statistics (smoothed mean and count of earlier labelled rows per key).
 
     Training rows: expanding statistics over strictly earlier training rows. Validation rows:
     statistics of all training rows. Test rows: statistics of all training and validation rows.
+    The smoothed mean is (sum + PRIOR_WEIGHT x prior) / (count + PRIOR_WEIGHT).
     """
-    fit = rows.filter(pl.col("split") == "train")
-    labelled = rows.filter(pl.col("split") != "test")
-    rows = rows.join(_prior_target_rate(rows), on="row_id", how="left")
-    smoothed = []
+    fit, valid, test = (bounds.part(rows, split) for split in ("train", "valid", "test"))
+    labelled = rows.slice(0, bounds.n_labelled)
+    prior = _prior_target_rate(fit, labelled, bounds)
+    target = pl.col("target").cast(pl.Float64)
+    means = []
     for name, keys in TARGET_KEYS.items():
-        keys = list(keys)
+        keys = _codes(keys)
         expanding = fit.select(
-            "row_id",
-            (pl.col("target").cast(pl.Float64).cum_sum().over(keys) - pl.col("target")).alias("s"),
-            (pl.int_range(pl.len()).over(keys)).cast(pl.Float64).alias("n"),
+            (target.cum_sum().over(keys) - pl.col("target")).alias("s"),
+            pl.int_range(pl.len()).over(keys).cast(pl.Float64).alias("n"),
         )
-        frozen_valid = _frozen_stats(fit, rows.filter(pl.col("split") == "valid"), keys)
-        frozen_test = _frozen_stats(labelled, rows.filter(pl.col("split") == "test"), keys)
-        stats = pl.concat([expanding, frozen_valid, frozen_test]).rename({"s": f"_s_{name}", "n": f"tcnt_{name}"})
-        rows = rows.join(stats, on="row_id", how="left")
-        smoothed.append(
-            ((pl.col(f"_s_{name}") + PRIOR_WEIGHT * pl.col("_prior")) / (pl.col(f"tcnt_{name}") + PRIOR_WEIGHT)).alias(
-                f"tmean_{name}"
-            )
-        )
-    rows = rows.with_columns(smoothed)
-    return rows.drop([c for c in rows.columns if c.startswith(("_s_", "_prior"))])
+        stats = pl.concat([expanding, _frozen_stats(fit, valid, keys), _frozen_stats(labelled, test, keys)])
+        rows = rows.with_columns(stats["n"].cast(FEATURE_DTYPE).alias(f"tcnt_{name}"))
+        means.append(((stats["s"] + PRIOR_WEIGHT * prior) / (stats["n"] + PRIOR_WEIGHT)).cast(FEATURE_DTYPE)
+                     .alias(f"tmean_{name}"))
+    return rows.with_columns(means)
 
 
-def _prior_target_rate(rows: pl.DataFrame) -> pl.DataFrame:
+def _prior_target_rate(fit: pl.DataFrame, labelled: pl.DataFrame, bounds: SplitBounds) -> pl.Series:
     """The smoothing prior per row: the overall target rate of the rows that row may see.
 
     Training rows: the rate of strictly earlier training rows (0.5 for the first row); validation rows:
     the training split's rate; test rows: the rate of all labelled rows.
     """
     target = pl.col("target").cast(pl.Float64)
-    fit = rows.filter(pl.col("split") == "train")
     expanding = fit.select(
-        "row_id",
-        ((target.cum_sum() - target) / pl.int_range(pl.len()).cast(pl.Float64)).fill_nan(0.5).alias("_prior"),
-    )
-    fit_rate = float(fit["target"].mean())
-    labelled_rate = float(rows.filter(pl.col("split") != "test")["target"].mean())
-    frozen = rows.filter(pl.col("split") != "train").select(
-        "row_id", pl.when(pl.col("split") == "valid").then(fit_rate).otherwise(labelled_rate).alias("_prior")
-    )
-    return pl.concat([expanding, frozen])
+        ((target.cum_sum() - target) / pl.int_range(pl.len()).cast(pl.Float64)).fill_nan(0.5)
+    ).to_series()
+    lengths = bounds.slices()
+    return pl.concat([
+        expanding,
+        pl.repeat(float(fit["target"].mean()), lengths["valid"][1], dtype=pl.Float64, eager=True),
+        pl.repeat(float(labelled["target"].mean()), lengths["test"][1], dtype=pl.Float64, eager=True),
+    ]).alias("prior")
 
 
 def _frozen_stats(source: pl.DataFrame, target_rows: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Target sum ``s`` and count ``n`` of ``source`` per key, for each row of ``target_rows`` in order."""
     sums = source.group_by(keys).agg(
         pl.col("target").cast(pl.Float64).sum().alias("s"), pl.len().cast(pl.Float64).alias("n")
     )
     return (
-        target_rows.select(["row_id", *keys]).join(sums, on=keys, how="left", nulls_equal=True)
-        .select("row_id", pl.col("s").fill_null(0.0), pl.col("n").fill_null(0.0))
+        target_rows.select(keys).join(sums, on=keys, how="left", maintain_order="left")
+        .select(pl.col("s").fill_null(0.0), pl.col("n").fill_null(0.0))
     )
 
 
+def _same_as_neighbour(code: str, offset: int) -> pl.Expr:
+    """1 when the user's row ``offset`` rows away (1: previous, -1: next) has the same known value."""
+    neighbour = pl.col(code).shift(offset).over("msno_code")
+    return ((pl.col(code) == neighbour) & (pl.col(code) != 0)).fill_null(False).cast(pl.Int8)
+
+
 def neighbour_features(rows: pl.DataFrame) -> pl.DataFrame:
-    """Label-free context from the rows before and after: gaps and repeat counts per key."""
-    exprs = []
+    """Label-free context from the rows before and after: gaps and repeat counts per key.
+
+    One key at a time, so that only one key's window groups are held at once.
+    """
     for name, keys in NEIGHBOUR_KEYS.items():
-        keys = list(keys)
-        exprs += [
+        keys = _codes(keys)
+        rows = rows.with_columns(
             (pl.col("row_id") - pl.col("row_id").shift(1).over(keys)).fill_null(MISSING_GAP)
-            .cast(pl.Float64).alias(f"gap_prev_{name}"),
+            .cast(FEATURE_DTYPE).alias(f"gap_prev_{name}"),
             (pl.col("row_id").shift(-1).over(keys) - pl.col("row_id")).fill_null(MISSING_GAP)
-            .cast(pl.Float64).alias(f"gap_next_{name}"),
-            pl.int_range(pl.len()).over(keys).cast(pl.Float64).alias(f"n_before_{name}"),
-            (pl.len().over(keys) - 1 - pl.int_range(pl.len()).over(keys)).cast(pl.Float64).alias(f"n_after_{name}"),
-        ]
-    exprs += [
-        (pl.col("source_type") == pl.col("source_type").shift(-1).over("msno")).fill_null(False)
-        .cast(pl.Int8).alias("next_same_source_type"),
-        (pl.col("artist_name") == pl.col("artist_name").shift(1).over("msno")).fill_null(False)
-        .cast(pl.Int8).alias("prev_same_artist"),
+            .cast(FEATURE_DTYPE).alias(f"gap_next_{name}"),
+            pl.int_range(pl.len()).over(keys).cast(FEATURE_DTYPE).alias(f"n_before_{name}"),
+            (pl.len().over(keys) - 1 - pl.int_range(pl.len()).over(keys)).cast(FEATURE_DTYPE)
+            .alias(f"n_after_{name}"),
+        )
+    return rows.with_columns(
+        _same_as_neighbour("source_type_code", -1).alias("next_same_source_type"),
+        _same_as_neighbour("artist_name_code", 1).alias("prev_same_artist"),
         (pl.col("row_id") / pl.col("row_id").max()).alias("time_position"),
+    )
+
+
+def numeric_columns() -> list[str]:
+    """The numeric features, in the order the models see them."""
+    neighbours = [f"{kind}_{name}" for name in NEIGHBOUR_KEYS for kind in ("gap_prev", "gap_next", "n_before", "n_after")]
+    return [
+        *(f"cnt_{name}" for name in COUNT_KEYS), *CONDITIONALS, *DISTINCT_COUNTS,
+        *(f"tcnt_{name}" for name in TARGET_KEYS), *(f"tmean_{name}" for name in TARGET_KEYS),
+        *neighbours, *OTHER_NUMERIC,
     ]
-    return rows.sort("row_id").with_columns(exprs)
+
+
+def _with_texts(part: pl.DataFrame, texts: dict[str, pl.Series]) -> pl.DataFrame:
+    """``part`` plus the text columns of ``TEXT_OUTPUTS``, gathered from their codes."""
+    return part.with_columns(texts[col].gather(part[f"{col}_code"]).alias(col) for col in TEXT_OUTPUTS)
 
 
 def build(tables: dict[str, pl.DataFrame], config: FeatureConfig) -> FeatureTables:
-    """All features for the train, validation and test splits, plus a spec of which columns are which."""
-    rows = assemble_rows(tables, config.validation_fraction)
-    log.info("assembled %d rows (%s)", rows.height, dict(rows["split"].value_counts().iter_rows()))
-    rows, cardinalities = categorical_codes(rows)
+    """All features for the train, validation and test splits, a spec of which columns are which, and
+    the ``join_report`` of the input (whose unjoined counts are logged)."""
+    tables = typed_tables(tables)
+    bounds = SplitBounds.of(tables["train"].height, tables["test"].height, config.validation_fraction)
+    report = join_report(tables)
+    log_join_report(report)
+    rows, cardinalities, texts = coded_rows(tables)
+    del tables
+    n_rows = {split: length for split, (_, length) in bounds.slices().items()}
+    log.info("assembled %d rows (%s)", rows.height, n_rows)
     rows = count_features(rows)
-    rows = target_features(rows)
+    rows = target_features(rows, bounds)
     rows = neighbour_features(rows)
-    numeric = [
-        c for c in rows.columns
-        if c.startswith(("cnt_", "p_", "tmean_", "tcnt_", "gap_", "n_before_", "n_after_", "user_distinct",
-                         "song_distinct", "artist_distinct"))
-    ] + [
-        "song_length", "n_genres", "n_composers", "n_lyricists", "song_year", "member_age", "membership_days",
-        "registration_year", "song_unknown", "next_same_source_type", "prev_same_artist", "time_position",
-    ]
-    rows = rows.with_columns(pl.col(numeric).cast(pl.Float64))
+    numeric = numeric_columns()
+    rows = rows.with_columns(pl.col(numeric).cast(FEATURE_DTYPE))
     spec = {
         "categorical": cardinalities,
         "lgb_categorical": [f"{c}_code" for c in LGB_CATEGORICAL],
@@ -314,12 +491,10 @@ def build(tables: dict[str, pl.DataFrame], config: FeatureConfig) -> FeatureTabl
                            "(time-ordered, not random)",
             "method": "time-ordered: last validation_fraction of train.csv rows",
             "validation_fraction": config.validation_fraction,
-            "n_rows": {s: int(n) for s, n in rows["split"].value_counts().iter_rows()},
+            "n_rows": n_rows,
         },
     }
-    keep = list(dict.fromkeys(["row_id", "id", "split", "target", "msno", "song_id", "artist_name",
-                               "member_gender", "member_age", *cardinalities, *numeric]))
-    rows = rows.select(keep)
-    parts = {s: rows.filter(pl.col("split") == s).drop("split") for s in ("train", "valid", "test")}
-    log.info("features: %d numeric, %d categorical", len(numeric), len(cardinalities))
-    return FeatureTables(parts["train"], parts["valid"], parts["test"], spec)
+    keep = list(dict.fromkeys(["row_id", "id", "target", *TEXT_OUTPUTS, "member_age", *cardinalities, *numeric]))
+    parts = {split: _with_texts(bounds.part(rows, split), texts).select(keep) for split in bounds.slices()}
+    log.info("features: %d numeric (%s), %d categorical", len(numeric), FEATURE_DTYPE, len(cardinalities))
+    return FeatureTables(parts["train"], parts["valid"], parts["test"], spec, report)

@@ -19,6 +19,7 @@ from .base import BinaryClassifier, FeatureSpec
 log = logging.getLogger(__name__)
 
 INTERACTIONS = (("msno_code", "song_id_code"), ("msno_code", "artist_name_code"))
+PREDICT_BATCH = 8192
 
 
 def _signed_log(x: np.ndarray) -> np.ndarray:
@@ -38,14 +39,25 @@ class KerasNNClassifier(BinaryClassifier):
         self.seed = seed
         self.threads = threads
 
+    def _numeric(self, frame: pl.DataFrame) -> np.ndarray:
+        """The numeric features as one float32 matrix: sign(x) log(1 + |x|), standardised with the
+        training split's mean and std, missing values 0. Computed one column at a time in float64,
+        so that no float64 copy of the whole matrix is ever held."""
+        fitting = not hasattr(self, "mean_")
+        if fitting:
+            self.mean_ = np.empty(len(self.spec_.numeric))
+            self.std_ = np.empty(len(self.spec_.numeric))
+        numeric = np.empty((frame.height, len(self.spec_.numeric)), dtype=np.float32)
+        for j, col in enumerate(self.spec_.numeric):
+            values = _signed_log(frame[col].to_numpy().astype(np.float64))
+            if fitting:
+                self.mean_[j] = np.nanmean(values)
+                self.std_[j] = np.nanstd(values) + 1e-6
+            numeric[:, j] = np.nan_to_num((values - self.mean_[j]) / self.std_[j], nan=0.0)
+        return numeric
+
     def _inputs(self, frame: pl.DataFrame) -> dict[str, np.ndarray]:
-        """Model inputs; the numeric standardisation is fitted on the first table seen (the training one)."""
-        numeric = _signed_log(frame.select(self.spec_.numeric).to_numpy().astype(np.float64))
-        if not hasattr(self, "mean_"):
-            self.mean_ = np.nanmean(numeric, axis=0)
-            self.std_ = np.nanstd(numeric, axis=0) + 1e-6
-        numeric = np.nan_to_num((numeric - self.mean_) / self.std_, nan=0.0).astype(np.float32)
-        inputs = {"numeric": numeric}
+        inputs = {"numeric": self._numeric(frame)}
         for col, cardinality in self.spec_.categorical.items():
             inputs[col] = np.clip(frame[col].to_numpy(), 0, cardinality - 1).astype(np.int32)
         return inputs
@@ -94,7 +106,7 @@ class KerasNNClassifier(BinaryClassifier):
         log.info("Keras NN: %d rows, %d params, %d epochs", features.height, self.model_.count_params(),
                  self.epochs)
         self.model_.fit(
-            inputs, labels.astype(np.float32), batch_size=self.batch_size, epochs=self.epochs, shuffle=True,
+            self._training_batches(tf, inputs, labels.astype(np.float32)), epochs=self.epochs, shuffle=False,
             verbose=0, callbacks=[keras.callbacks.LambdaCallback(
                 on_epoch_end=lambda epoch, logs: log.info(
                     "epoch %d/%d: loss %.4f, train AUC %.4f", epoch + 1, self.epochs, logs["loss"], logs["auc"]
@@ -103,5 +115,29 @@ class KerasNNClassifier(BinaryClassifier):
         )
         return self
 
+    def _training_batches(self, tf, inputs: dict[str, np.ndarray], labels: np.ndarray):
+        """Shuffled training batches (a new permutation of the rows each epoch, seeded), gathered from
+        ``inputs`` one batch at a time, so that TensorFlow never holds a copy of the whole split."""
+        order = np.random.default_rng(self.seed)
+
+        def batches():
+            rows = order.permutation(len(labels))
+            for start in range(0, len(labels), self.batch_size):
+                batch = rows[start:start + self.batch_size]
+                yield {name: values[batch] for name, values in inputs.items()}, labels[batch]
+
+        signature = (
+            {name: tf.TensorSpec((None, *values.shape[1:]), tf.as_dtype(values.dtype)) for name, values in inputs.items()},
+            tf.TensorSpec((None,), tf.float32),
+        )
+        n_batches = -(-len(labels) // self.batch_size)
+        dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+        return dataset.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(2)
+
     def score(self, features: pl.DataFrame) -> np.ndarray:
-        return self.model_.predict(self._inputs(features), batch_size=8192, verbose=0).ravel().astype(np.float64)
+        """P(target = 1) per row, predicted PREDICT_BATCH rows at a time."""
+        scores = [
+            np.asarray(self.model_.predict_on_batch(self._inputs(features.slice(start, PREDICT_BATCH)))).ravel()
+            for start in range(0, features.height, PREDICT_BATCH)
+        ]
+        return np.concatenate(scores).astype(np.float64) if scores else np.empty(0)

@@ -34,12 +34,14 @@ class LightGBMClassifier(BinaryClassifier):
         self.seed = seed
         self.threads = threads
 
-    def _matrix(self, frame: pl.DataFrame) -> np.ndarray:
-        return frame.select(self.columns_).to_numpy().astype(np.float64)
+    def _table(self, frame: pl.DataFrame):
+        """The model's columns as a float32 Arrow table sharing the frame's buffers: LightGBM reads
+        Arrow itself, so no matrix of the split is made (the integer codes cast to float32 exactly;
+        missing values are NaN to LightGBM, as in a float matrix)."""
+        return frame.select(pl.col(self.columns_).cast(pl.Float32)).to_arrow()
 
     def fit(self, features: pl.DataFrame, labels: np.ndarray, spec: FeatureSpec,
             groups: np.ndarray | None = None) -> "LightGBMClassifier":
-        self.spec_ = spec
         self.columns_ = spec.lgb_categorical + spec.numeric
         params = {
             "objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
@@ -50,7 +52,7 @@ class LightGBMClassifier(BinaryClassifier):
             "verbose": -1,
         }
         dataset = lgb.Dataset(
-            self._matrix(features), label=labels, feature_name=self.columns_,
+            self._table(features), label=labels, feature_name=self.columns_,
             categorical_feature=spec.lgb_categorical, free_raw_data=True,
         )
         log.info("LightGBM: %d rows x %d features, %d rounds", features.height, len(self.columns_),
@@ -62,7 +64,7 @@ class LightGBMClassifier(BinaryClassifier):
         return self
 
     def score(self, features: pl.DataFrame) -> np.ndarray:
-        return self.booster_.predict(self._matrix(features), num_threads=self.threads)
+        return self.booster_.predict(self._table(features), num_threads=self.threads)
 
     def report(self) -> dict:
         gains = self.booster_.feature_importance(importance_type="gain")
