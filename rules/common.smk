@@ -164,7 +164,12 @@ def prepared(dataset, split, parts):
 
 
 def _ranking_inputs(wildcards, split):
-    parts = ("train", "targets", "catalogue", *entry(wildcards.dataset, wildcards.model).data)
+    parts = (
+        "train",
+        "targets",
+        "catalogue",
+        *entry(wildcards.dataset, wildcards.model).data,
+    )
     return prepared(wildcards.dataset, split, parts)
 
 

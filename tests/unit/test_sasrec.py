@@ -133,7 +133,7 @@ def test_hidden_size_must_split_over_heads():
 def test_sasrec_needs_sequences_of_two_items():
     train = pl.DataFrame({"user_id": [1, 2], "item_id": [10, 11], "weight": [1.0, 1.0]})
     with pytest.raises(InputDataError, match="^split/train.parquet: this model needs ordered sequences"):
-        SASRecRecommender(**SETTINGS).fit(Interactions.from_frames(train, source="split/train.parquet"))
+        SASRecRecommender(**SETTINGS).fit(Interactions.from_frames(train, sources={"train": "split/train.parquet"}))
     single = Interactions.from_frames(train.with_columns(pl.Series("timestamp", [5, 6])))
     with pytest.raises(ValueError, match="at least one sequence of two or more items"):
         SASRecRecommender(**SETTINGS).fit(single)
