@@ -29,6 +29,9 @@ PREPARATION_BENCHMARKS = {}
 RAW_TABLES = {}
 # Per dataset with artists, the raw table whose artist names the demographics look up.
 ARTIST_NAME_TABLE = {}
+# Per ranking dataset with re-rankers, the prepared parts its candidate features read
+# (the keyword arguments of musicrec.features.<dataset>.candidate_features).
+CANDIDATE_FEATURE_TABLES = {}
 
 
 def raw_paths(dataset):
@@ -191,7 +194,7 @@ def generator_seed(dataset, generator, seed):
 
 def rerank_inputs(wildcards):
     """A re-ranker's inputs: each generator's lists on the validation split (to learn from) and on the
-    test split (to re-rank), and both splits' training pairs, item features and targets.
+    test split (to re-rank), and both splits' targets and the tables the dataset's candidate features read.
     """
     inputs = {}
     seed = int(wildcards.seed)
@@ -204,11 +207,14 @@ def rerank_inputs(wildcards):
             f"results/{wildcards.dataset}/topk/{generator}/seed{s}.parquet"
         )
     for split in ("valid", "test"):
-        for part, path in prepared(
-            wildcards.dataset, split, ("train", "item_features", "targets")
-        ).items():
+        parts = ("targets", *CANDIDATE_FEATURE_TABLES[wildcards.dataset])
+        for part, path in prepared(wildcards.dataset, split, parts).items():
             inputs[f"{split}_{part}"] = path
     return inputs
+
+
+def candidate_feature_tables(wildcards):
+    return CANDIDATE_FEATURE_TABLES[wildcards.dataset]
 
 
 def _evaluation_inputs(wildcards, split, lists):

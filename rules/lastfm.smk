@@ -24,6 +24,7 @@ PREPARED["lastfm"] = {
     "neighbours": "results/lastfm/split/neighbours.parquet",
     "catalogue": "results/lastfm/split/catalogue.parquet",
 }
+CANDIDATE_FEATURE_TABLES["lastfm"] = ("train", "item_features", "neighbours")
 PREPARATION_BENCHMARKS["lastfm"] = [
     f"results/benchmarks/lastfm/{step}.tsv"
     for step in (

@@ -83,6 +83,7 @@ rule rerank:
     params:
         run=run_params,
         generators=generator_depths,
+        tables=candidate_feature_tables,
         list_length=list_length,
     script:
         "../workflow_scripts/rerank.py"

@@ -4,7 +4,7 @@ and the candidate recall."""
 import polars as pl
 import pytest
 
-from musicrec.candidates import candidate_table, recall_of, with_labels
+from musicrec.candidates import candidate_table, recall_of, with_generator_statistics, with_labels
 
 
 def topk(rows, model) -> pl.DataFrame:
@@ -58,3 +58,18 @@ def test_recall_is_the_share_of_target_pairs_among_the_candidates():
     assert recall_of(candidate_table(LISTS, {"als": 1, "pop": 1}), TARGETS) == pytest.approx(2 / 4)
     assert recall_of(candidate_table({"als": LISTS["als"]}, {"als": 3}), TARGETS) == pytest.approx(1 / 4)
     assert recall_of(candidate_table(LISTS, {"als": 2, "pop": 2}), TARGETS.head(0)) == 0.0
+
+
+def test_generator_statistics_by_hand():
+    table = with_generator_statistics(candidate_table(LISTS, {"als": 2, "pop": 2}), {"als": 2, "pop": 2})
+    rows = {(r["user_id"], r["item_id"]): r for r in table.iter_rows(named=True)}
+    # user 1's als scores 0.9, 0.8 (mean 0.85, sample std 0.0707); (1, 12) was not proposed by als
+    assert rows[(1, 10)]["als_gap"] == pytest.approx(0.0) and rows[(1, 11)]["als_gap"] == pytest.approx(-0.1)
+    assert rows[(1, 10)]["als_z"] == pytest.approx(0.05 / 0.0707107, rel=1e-5)
+    assert rows[(1, 12)]["als_gap"] is None and rows[(1, 12)]["pop_gap"] == pytest.approx(0.0)
+    # user 2 has one als score: no spread, z = 0
+    assert rows[(2, 10)]["als_z"] == 0.0 and rows[(2, 14)]["als_z"] is None
+    assert rows[(2, 10)]["generators_proposing"] == 2 and rows[(1, 13)]["generators_proposing"] == 1
+    # reciprocal ranks; a pair a generator did not propose counts 1 / (depth + 1)
+    assert rows[(2, 10)]["reciprocal_rank_sum"] == pytest.approx(1 + 1 / 2)
+    assert rows[(1, 13)]["reciprocal_rank_sum"] == pytest.approx(1 / 3 + 1 / 2)

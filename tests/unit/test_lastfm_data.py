@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -263,3 +264,19 @@ def test_split_sequences_use_the_first_tagging_date():
     assert sequences["item_id"].to_list() == [14, 12, 10, 11, 13, 15]  # 14 first tagged 2006, 12 in 2007
     assert sequences["ordered_by"].to_list() == ["first_tag_date"] * 2 + ["weight"] * 4
     assert test["summary"]["sequence_rows_by_order_key"] == {"first_tag_date": 2, "weight": 4}
+
+
+def test_friend_features_by_hand():
+    from musicrec.features.lastfm import friend_features
+
+    candidates = pl.DataFrame({"user_id": [1, 1, 2], "item_id": [10, 11, 10]})
+    train = pl.DataFrame({"user_id": [2, 3, 3], "item_id": [10, 10, 12], "weight": [np.e - 1, 1.0, 5.0]})
+    neighbours = pl.DataFrame({"user_id": [1, 1], "neighbour_id": [2, 3]})
+    rows = {(r["user_id"], r["item_id"]): r for r in friend_features(candidates, train, neighbours).iter_rows(named=True)}
+    # user 1's friends 2 and 3 both have artist 10, weights e - 1 and 1: log1p sums to 1 + log 2
+    assert rows[(1, 10)]["friends_listening"] == 2 and rows[(1, 10)]["n_friends"] == 2
+    assert rows[(1, 10)]["friends_log_weight"] == pytest.approx(1 + np.log(2))
+    assert rows[(1, 10)]["friends_share"] == pytest.approx(1.0)
+    assert (rows[(1, 11)]["friends_listening"], rows[(1, 11)]["friends_share"]) == (0, 0.0)
+    # user 2 has no friends: zeros
+    assert (rows[(2, 10)]["n_friends"], rows[(2, 10)]["friends_share"], rows[(2, 10)]["friends_log_weight"]) == (0, 0.0, 0.0)

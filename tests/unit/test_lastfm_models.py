@@ -152,7 +152,8 @@ def candidate_lists(tmp_path_factory):
 
 def rerank(splits, registry, seed=0):
     def inputs(split):
-        return {"lists": splits[split]["lists"], **{p: splits[split][p] for p in ("train", "item_features", "targets")}}
+        return {"lists": splits[split]["lists"], "targets": splits[split]["targets"],
+                "tables": {p: splits[split][p] for p in ("train", "item_features", "neighbours")}}
 
     return fit_and_rerank(Run("lastfm", registry, registry, seed, RERANKERS[registry]), DEPTHS, inputs("valid"),
                           inputs("test"), LIST_LENGTH)

@@ -137,3 +137,17 @@ def test_sasrec_needs_sequences_of_two_items():
     single = Interactions.from_frames(train.with_columns(pl.Series("timestamp", [5, 6])))
     with pytest.raises(ValueError, match="at least one sequence of two or more items"):
         SASRecRecommender(**SETTINGS).fit(single)
+
+
+def test_saved_state_dict_reloads_into_a_network_that_scores_the_same(tmp_path):
+    data = sequence_data(cyclic_sequences(12, 10, 6), 12)
+    model = SASRecRecommender(**SETTINGS).fit(data)
+    assert model.save(tmp_path) == ["network.pt"]
+    saved = torch.load(tmp_path / "network.pt")
+    assert saved["item_ids"].tolist() == data.item_ids.tolist()
+    network = SASRecNetwork(12, model)
+    network.load_state_dict(saved["state_dict"])
+    network.eval()
+    sequences = torch.tensor([[0, 0, 1, 2, 3, 4, 5, 6]])
+    with torch.no_grad():
+        assert torch.equal(network(sequences), model.network_(sequences))

@@ -18,7 +18,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from . import models
-from .candidates import candidate_table, recall_of, with_labels
+from .candidates import candidate_table, recall_of, with_generator_statistics, with_labels
 from .data import Interactions
 from .datasets.validation import require_both_classes
 from .errors import InputDataError
@@ -82,16 +82,18 @@ def _candidates(list_paths: dict[str, str], depths: dict[str, int], seed: int) -
         lists[name] = read_topk(path)
         if lists[name].is_empty():
             raise InputDataError(path, f"generator {name} seed {seed} wrote no lists")
-    return candidate_table(lists, depths)
+    return with_generator_statistics(candidate_table(lists, depths), depths)
 
 
 def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, list_length: int):
     """Train ``run``'s re-ranker on the validation split and re-rank the test split's candidates.
 
-    ``valid`` and ``test`` each hold ``lists`` (generator name -> top-K file), ``train`` (the split's
-    training interactions), ``item_features`` and ``targets``; the validation targets label
-    the training candidates. Features: the generators' scores and ranks plus the dataset's
-    ``features.<dataset>.candidate_features``. Returns (top-K lists, report).
+    ``valid`` and ``test`` each hold ``lists`` (generator name -> top-K file), ``targets`` and ``tables``
+    (part name -> file: the split's prepared tables that ``features.<dataset>.candidate_features`` takes
+    as keyword arguments, e.g. train, item_features); the validation targets label the training
+    candidates. Features: the generators' scores and ranks with
+    :func:`~musicrec.candidates.with_generator_statistics`, plus the dataset's candidate features.
+    Returns (top-K lists, report).
     """
     seed_everything(run.seed)
     features_of = importlib.import_module(f"musicrec.features.{run.dataset}").candidate_features
@@ -99,8 +101,8 @@ def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, li
     def table(split: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(candidates with their features, the bare candidate table) of one split."""
         candidates = _candidates(split["lists"], depths, run.seed)
-        interactions = pl.read_parquet(split["train"])
-        return features_of(candidates, interactions, pl.read_parquet(split["item_features"])), candidates
+        tables = {part: pl.read_parquet(path) for part, path in split["tables"].items()}
+        return features_of(candidates, **tables), candidates
 
     (train_table, train_candidates), build_seconds = _timed(lambda: table(valid))
     valid_targets = read_targets(valid["targets"])

@@ -187,22 +187,41 @@ def _user_tag_and_audio_affinity(interactions: pl.DataFrame, items: pl.DataFrame
         *[(pl.col(c) * pl.col("w")).filter(pl.col(c).is_not_nan()).sum().alias(f"user_{c}") for c in AUDIO_PROFILE])
 
 
-def candidate_features(candidates: pl.DataFrame, interactions: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
-    """Candidates (user_id, item_id, the generators' score and rank columns) joined with artist features
-    (popularity and weight statistics of ``interactions``, audio profile, tag shares), user features
-    (activity, play entropy, mainstreaminess) and user-artist features (weight ratio, popularity gap to the
-    user's mainstreaminess, tag affinity, audio affinity). Missing values become -1."""
-    tag_columns = _tag_share_columns(items)
-    static = items.drop("name", "name_normalised", "listeners", "plays", "mean_log_weight", strict=False)
-    z = items.select("item_id", *[((pl.col(c) - pl.col(c).mean()) / pl.col(c).std()).alias(f"z_{c}")
-                                  for c in AUDIO_PROFILE])
-    item_stats = artist_interaction_stats(interactions)
-    users = user_stats(interactions, item_stats)
-    affinity = _user_tag_and_audio_affinity(interactions, items)
+def friend_features(candidates: pl.DataFrame, interactions: pl.DataFrame, neighbours: pl.DataFrame) -> pl.DataFrame:
+    """Per candidate pair, what the user's friends (``neighbours``: user_id, neighbour_id) do with the
+    artist in ``interactions``: ``friends_listening`` (how many friends have it in train),
+    ``friends_log_weight`` (their summed log1p weight), ``friends_share`` (friends_listening over the
+    user's friend count ``n_friends``). Columns user_id, item_id and these four; 0 without friends."""
+    listened = neighbours.join(interactions.rename({"user_id": "neighbour_id"}), on="neighbour_id").group_by(
+        "user_id", "item_id").agg(pl.len().alias("friends_listening"),
+                                  pl.col("weight").log1p().sum().alias("friends_log_weight"))
+    friends = neighbours.group_by("user_id").agg(pl.len().alias("n_friends"))
+    return (candidates.select(ID_COLUMNS).join(listened, on=ID_COLUMNS, how="left")
+            .join(friends, on="user_id", how="left")
+            .with_columns(pl.col("friends_listening", "n_friends").fill_null(0).cast(pl.Int32),
+                          pl.col("friends_log_weight").fill_null(0.0))
+            .with_columns((pl.col("friends_listening") / pl.col("n_friends").clip(1)).alias("friends_share")))
+
+
+def candidate_features(candidates: pl.DataFrame, train: pl.DataFrame, item_features: pl.DataFrame,
+                       neighbours: pl.DataFrame) -> pl.DataFrame:
+    """Candidates (user_id, item_id, the generators' columns) joined with artist features (popularity and
+    weight statistics of the split's ``train`` interactions, audio profile, tag shares of
+    ``item_features``), user features (activity, play entropy, mainstreaminess), user-artist features
+    (weight ratio, popularity gap to the user's mainstreaminess, tag affinity, audio affinity) and the
+    friends' listening (:func:`friend_features` over ``neighbours``). Missing values become -1."""
+    tag_columns = _tag_share_columns(item_features)
+    static = item_features.drop("name", "name_normalised", "listeners", "plays", "mean_log_weight", strict=False)
+    z = item_features.select("item_id", *[((pl.col(c) - pl.col(c).mean()) / pl.col(c).std()).alias(f"z_{c}")
+                                          for c in AUDIO_PROFILE])
+    item_stats = artist_interaction_stats(train)
+    users = user_stats(train, item_stats)
+    affinity = _user_tag_and_audio_affinity(train, item_features)
     audio_dot = sum(pl.col(f"z_{c}").fill_nan(0.0) * pl.col(f"user_{c}").fill_null(0.0) for c in AUDIO_PROFILE)
     audio_norm = sum(pl.col(f"user_{c}").fill_null(0.0) ** 2 for c in AUDIO_PROFILE).sqrt()
     return (
         candidates.join(item_stats, on="item_id", how="left")
+        .join(friend_features(candidates, train, neighbours), on=ID_COLUMNS, how="left")
         .with_columns(pl.col("listeners", "plays").fill_null(0), pl.col("mean_log_weight").fill_null(0.0))
         .join(static, on="item_id", how="left").join(z, on="item_id", how="left")
         .join(users, on="user_id", how="left").join(affinity, on="user_id", how="left")

@@ -22,9 +22,9 @@ log = logging.getLogger(__name__)
 
 
 class LambdaRankRanker(BinaryClassifier):
-    def __init__(self, num_boost_round: int = 300, learning_rate: float = 0.05, num_leaves: int = 63,
-                 min_data_in_leaf: int = 50, feature_fraction: float = 0.8, bagging_fraction: float = 0.8,
-                 bagging_freq: int = 1, lambda_l2: float = 1.0, truncation_level: int = 20,
+    def __init__(self, num_boost_round: int = 200, learning_rate: float = 0.03, num_leaves: int = 15,
+                 min_data_in_leaf: int = 200, feature_fraction: float = 0.8, bagging_fraction: float = 0.8,
+                 bagging_freq: int = 1, lambda_l2: float = 1.0, truncation_level: int = 30,
                  negatives_per_user: int = 0, seed: int = 0, threads: int = 1):
         self.num_boost_round = num_boost_round
         self.learning_rate = learning_rate

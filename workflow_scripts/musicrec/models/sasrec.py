@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import torch_utils
+from ..io import atomic_path
 from .base import Recommender
 
 log = logging.getLogger(__name__)
@@ -198,6 +200,15 @@ class SASRecRecommender(Recommender):
         scores = self.network_.item_logits(states).float().cpu().numpy().astype(np.float64)
         scores[np.array([len(s) == 0 for s in sequences], dtype=bool)] = -np.inf
         return scores
+
+    def save(self, folder) -> list[str]:
+        """``network.pt``: the state dict and ``item_ids``, the dataset id of each item-embedding row after
+        the padding row 0 (what a fine-tuning or serving job loads)."""
+        path = Path(folder) / "network.pt"
+        with atomic_path(path) as tmp:
+            torch.save({"state_dict": self.network_.state_dict(),
+                        "item_ids": torch.from_numpy(np.asarray(self.data_.item_ids))}, tmp)
+        return [path.name]
 
     def report(self) -> dict:
         return {**self.training_.report(), "objective": self.objective_, "device": str(self.device_),
