@@ -28,7 +28,6 @@ REAL_CONFIG = {
             "sasrec": {"epochs": 5},
             "two_tower": {"epochs": 4},
             "rf_ranker": {"n_estimators": 60, "negatives_per_user": 30},
-            "ltr_ranker": {"num_boost_round": 150},
         },
     },
 }

@@ -1,6 +1,7 @@
 """The arithmetic the recommenders share, against hand computations: top-K selection, weighting schemes,
 cosine similarity with shrinkage, neighbour pruning, EASE's closed form, RP3beta's walks, ItemKNN scoring,
-and factor-model scoring."""
+factor-model scoring, and LightGCN's graph (normalised adjacency, the SciPy propagation against PyG's
+LGConv, the mean over layers)."""
 
 import math
 
@@ -242,3 +243,56 @@ def test_factor_scores_are_dot_products_and_cold_users_get_none(tmp_path):
     saved = np.load(tmp_path / "factors.npz")
     assert saved["user_ids"].tolist() == [0, 1, 2] and saved["item_ids"].tolist() == [0, 1]
     np.testing.assert_array_equal(saved["item_factors"], model.item_factors_)
+
+
+# --- LightGCN's graph ---------------------------------------------------------------------------------------
+
+BIPARTITE = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1]], dtype=np.float32))  # 2 users x 3 items
+
+
+def test_normalised_adjacency_on_a_2x3_example():
+    from musicrec.models.lightgcn import normalised_adjacency
+
+    # nodes u0, u1, i0, i1, i2 with degrees 2, 2, 1, 2, 1: entry (u, i) = 1 / sqrt(deg u * deg i)
+    expected = np.zeros((5, 5), dtype=np.float32)
+    for u, i in [(0, 0), (0, 1), (1, 1), (1, 2)]:
+        degree_u, degree_i = 2, [1, 2, 1][i]
+        expected[u, 2 + i] = expected[2 + i, u] = 1 / math.sqrt(degree_u * degree_i)
+    np.testing.assert_allclose(normalised_adjacency(BIPARTITE).toarray(), expected, rtol=1e-6)
+
+
+def test_scipy_propagation_equals_pyg_lgconv_forward_and_backward():
+    import torch
+    from torch_geometric.nn import LGConv
+
+    from musicrec.models.lightgcn import ScipyPropagation, normalised_adjacency
+
+    adjacency = normalised_adjacency(BIPARTITE)
+    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    edges = torch.tensor(np.vstack(adjacency.nonzero()), dtype=torch.long)
+    reference = LGConv(normalize=True)(x, edges)
+    reference.square().sum().backward()
+    reference_gradient = x.grad.clone()
+    x.grad = None
+    ours = ScipyPropagation(adjacency)(x)
+    ours.square().sum().backward()
+    torch.testing.assert_close(ours, reference)
+    torch.testing.assert_close(x.grad, reference_gradient)
+
+
+def test_lightgcn_embedding_is_the_mean_of_the_layer_embeddings():
+    import torch
+    from torch_geometric.nn.models import LightGCN
+
+    from musicrec.models.lightgcn import normalised_adjacency, propagation_graph
+
+    adjacency = normalised_adjacency(BIPARTITE)
+    torch.manual_seed(0)
+    network = LightGCN(5, 4, 3, normalize=False)
+    graph = propagation_graph(adjacency, network, torch.device("cpu"))
+    layer0 = network.embedding.weight.detach().numpy()
+    dense = adjacency.toarray()
+    layers = [layer0, dense @ layer0, dense @ dense @ layer0, dense @ dense @ dense @ layer0]
+    with torch.no_grad():
+        np.testing.assert_allclose(network.get_embedding(graph).numpy(), np.mean(layers, axis=0), rtol=1e-5,
+                                   atol=1e-6)

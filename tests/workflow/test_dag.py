@@ -68,7 +68,9 @@ def test_lastfm_runs_unseeded_models_once_and_seeded_ones_per_seed(tmp_path):
     rerankers = [n for n, e in entries.items() if e.task == "reranking"]
     generators = {g for r in rerankers for g in config[r]["generators"]}
     assert counts["recommend"] == jobs(cpu) and counts["recommend_gpu"] == jobs(gpu)
-    assert counts["rerank"] == jobs(rerankers) and counts["recommend_valid"] == jobs(generators)
+    assert counts["rerank"] == jobs(rerankers)
+    assert counts["recommend_valid"] == jobs(generators & set(cpu))
+    assert counts["recommend_valid_gpu"] == jobs(generators & set(gpu)) > 0
     assert counts["evaluate"] == jobs(cpu + gpu + rerankers)
     assert counts["lastfm_split"] == 1 and counts["lastfm_features"] == 2 and counts["summary"] == 1
 
