@@ -75,6 +75,26 @@ def test_lastfm_runs_unseeded_models_once_and_seeded_ones_per_seed(tmp_path):
     assert counts["lastfm_split"] == 1 and counts["lastfm_features"] == 2 and counts["summary"] == 1
 
 
+def test_a_new_model_run_is_a_config_block_and_no_rule(tmp_path):
+    """Two more runs of registered models (one unseeded, one seeded on the GPU rule) appear in the DAG with
+    their recommend, evaluate and summary jobs, and the workflow's rules are the same ones."""
+    runs = {"ease_binary": {"model": "ease", "weighting": "binary", "regularization": 250.0},
+            "lightgcn_small": {"model": "lightgcn", "embedding_dim": 16, "epochs": 2}}
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "more").mkdir()
+    plain = run_snakemake(make_workdir(tmp_path / "plain", {"seeds": [0, 1]}), "lastfm", "-n").stdout
+    workdir = make_workdir(tmp_path / "more", {"seeds": [0, 1], "lastfm": {"models": runs}})
+    more = run_snakemake(workdir, "lastfm", "-n").stdout
+    added = job_counts(more) - job_counts(plain)
+    assert added == Counter({"recommend": 1, "recommend_gpu": 2, "evaluate": 3}), added
+    assert set(job_counts(more)) == set(job_counts(plain))
+    for target in ("results/lastfm/topk/ease_binary/seed0.parquet", "results/lastfm/topk/lightgcn_small/seed1.parquet",
+                   "results/lastfm/metrics/lightgcn_small/seed0.json"):
+        assert f"output: {target}" in more or f"{target}," in more, target
+    summary = re.search(r"rule summary:\n    input: ([^\n]*)", more).group(1)
+    assert "metrics/ease_binary/seed0.json" in summary and "metrics/lightgcn_small/seed1.json" in summary
+
+
 def test_adding_a_seed_adds_only_that_seeds_jobs(tmp_path):
     workdir = make_workdir(tmp_path, {"seeds": [0, 1, 2]})
     counts = job_counts(run_snakemake(workdir, "-n", "--quiet", "rules").stdout)
