@@ -191,12 +191,12 @@ def friend_features(candidates: pl.DataFrame, interactions: pl.DataFrame, neighb
     """Per candidate pair, what the user's friends (``neighbours``: user_id, neighbour_id) do with the
     artist in ``interactions``: ``friends_listening`` (how many friends have it in train),
     ``friends_log_weight`` (their summed log1p weight), ``friends_share`` (friends_listening over the
-    user's friend count ``n_friends``). Columns user_id, item_id and these four; 0 without friends."""
+    user's friend count ``n_friends``): ``candidates`` with these four columns; 0 without friends."""
     listened = neighbours.join(interactions.rename({"user_id": "neighbour_id"}), on="neighbour_id").group_by(
         "user_id", "item_id").agg(pl.len().alias("friends_listening"),
                                   pl.col("weight").log1p().sum().alias("friends_log_weight"))
     friends = neighbours.group_by("user_id").agg(pl.len().alias("n_friends"))
-    return (candidates.select(ID_COLUMNS).join(listened, on=ID_COLUMNS, how="left")
+    return (candidates.join(listened, on=ID_COLUMNS, how="left")
             .join(friends, on="user_id", how="left")
             .with_columns(pl.col("friends_listening", "n_friends").fill_null(0).cast(pl.Int32),
                           pl.col("friends_log_weight").fill_null(0.0))
@@ -220,8 +220,7 @@ def candidate_features(candidates: pl.DataFrame, train: pl.DataFrame, item_featu
     audio_dot = sum(pl.col(f"z_{c}").fill_nan(0.0) * pl.col(f"user_{c}").fill_null(0.0) for c in AUDIO_PROFILE)
     audio_norm = sum(pl.col(f"user_{c}").fill_null(0.0) ** 2 for c in AUDIO_PROFILE).sqrt()
     return (
-        candidates.join(item_stats, on="item_id", how="left")
-        .join(friend_features(candidates, train, neighbours), on=ID_COLUMNS, how="left")
+        friend_features(candidates.join(item_stats, on="item_id", how="left"), train, neighbours)
         .with_columns(pl.col("listeners", "plays").fill_null(0), pl.col("mean_log_weight").fill_null(0.0))
         .join(static, on="item_id", how="left").join(z, on="item_id", how="left")
         .join(users, on="user_id", how="left").join(affinity, on="user_id", how="left")
