@@ -32,10 +32,12 @@ def index_of(sorted_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Sequences:
-    """Per-row ordered item columns in CSR layout: row r's items are ``items[indptr[r]:indptr[r + 1]]``."""
+    """Per-row ordered item columns in CSR layout: row r's items are ``items[indptr[r]:indptr[r + 1]]``;
+    ``times`` (when the source had timestamps) holds each entry's timestamp in the same layout."""
 
     indptr: np.ndarray
     items: np.ndarray
+    times: np.ndarray | None = None
 
     def of(self, row: int) -> np.ndarray:
         if row < 0:
@@ -117,9 +119,10 @@ class Interactions:
         ``train``: user_id, item_id, weight. ``catalogue``: item_id of every item a model may recommend
         (else the ids of ``items``, else the training items); every training item must be in it.
         ``items``: item_id + item features. ``users``: user_id + user features. ``sequences``:
-        user_id, item_id, position (each user's training items in order); without it, a ``timestamp``
-        column of ``train`` orders the events. ``neighbours``: user_id, neighbour_id. ``extra_users``: ids
-        that get a row even without training pairs (e.g. the users to recommend to). ``sources`` names the
+        user_id, item_id, position[, timestamp] (each user's training items in order); without it, a
+        ``timestamp`` column of ``train`` orders the events. Timestamps, where given, are kept in
+        ``sequences.times`` (time-decayed models read them). ``neighbours``: user_id, neighbour_id.
+        ``extra_users``: ids that get a row even without training pairs (e.g. the users to recommend to). ``sources`` names the
         file of each table (keys as in :data:`TABLE_KEYS`) for error messages.
         """
         tables = {"train": train, "catalogue": catalogue, "item_features": items, "user_features": users,
@@ -150,7 +153,8 @@ class Interactions:
         matrix.sum_duplicates()
         data = cls(user_ids, catalogue, matrix, sources=names)
         if sequences is not None:
-            data.sequences = _sequences(sequences.select("user_id", "item_id", "position")
+            timed = ["timestamp"] if "timestamp" in sequences.columns else []
+            data.sequences = _sequences(sequences.select("user_id", "item_id", "position", *timed)
                                         .sort("user_id", "position"), data, names["sequences"])
         elif "timestamp" in train.columns:
             data.sequences = _sequences(train.select("user_id", "item_id", "timestamp")
@@ -216,7 +220,8 @@ def _sequences(ordered: pl.DataFrame, data: Interactions, source: str) -> Sequen
     by_row = np.argsort(rows, kind="stable")
     rows, cols = rows[by_row], cols[by_row]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=data.n_users))]).astype(np.int64)
-    return Sequences(indptr, cols.astype(np.int64))
+    times = ordered["timestamp"].to_numpy().astype(np.int64)[by_row] if "timestamp" in ordered.columns else None
+    return Sequences(indptr, cols.astype(np.int64), times)
 
 
 def _aligned(table: pl.DataFrame, key: str, ids: np.ndarray) -> pl.DataFrame:
