@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: demo test dry-run slurm-profile benchmark-kkbox
+.PHONY: demo test dry-run slurm-profile benchmark-kkbox benchmark-yambda
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,10 @@ test: $(STAMP)
 # wall time and peak memory of each step in benchmarks/kkbox_kaggle/results/benchmarks/steps_kkbox.csv.
 benchmark-kkbox: $(STAMP)
 	$(VENV)/bin/python -m musicrec.benchmark_run benchmarks/kkbox_kaggle --cores $(CORES)
+
+# The Yambda preparation at the real 50m shape (10,000 users, 934,057 items, 47.8M events) in its own working
+# directory benchmarks/yambda_50m/ (about 1 GB of generated parquet), beside its plain-pandas reference, then
+# MostPop and ALS (64 factors) with full-catalogue top-100 for every user: benchmarks/yambda_50m/results/
+# benchmarks/steps_yambda.csv.
+benchmark-yambda: $(STAMP)
+	$(VENV)/bin/python -m musicrec.benchmark_run benchmarks/yambda_50m --stage yambda --cores $(CORES)

@@ -14,6 +14,8 @@ include: "rules/common.smk"
 include: "rules/demographics.smk"
 include: "rules/kkbox.smk"
 include: "rules/lastfm.smk"
+include: "rules/yambda.smk"
+include: "rules/yandex_music.smk"
 # Generic stages over {dataset}/{model}/{seed}.
 include: "rules/ranking.smk"
 include: "rules/classification.smk"
@@ -26,6 +28,8 @@ localrules:
     all,
     kkbox,
     lastfm,
+    yambda,
+    yandex_music,
     fairness,
     summary,
     summary_valid,
@@ -40,3 +44,5 @@ rule all:
         rules.kkbox.input,
         rules.fairness.input,
         rules.lastfm.input,
+        rules.yambda.input,
+        rules.yandex_music.input,

@@ -40,3 +40,30 @@ rule benchmark_interactions:
         runtime=30,
     script:
         "../workflow_scripts/benchmark_interactions.py"
+
+
+# The Yambda preparation (both splits' training pairs, sequences, target sets and dislikes) in plain
+# pandas, the reference of the polars jobs' speed (make benchmark-yambda). Not part of any default target.
+rule yambda_prepare_pandas:
+    input:
+        multi_event=yambda_raw("multi_event"),
+    output:
+        **{
+            f"{split}_{part}": f"results/yambda/pandas/{split}/{part}.parquet"
+            for split in ("test", "valid")
+            for part in YAMBDA_SHARD_PARTS
+        },
+    log:
+        "results/logs/yambda/pandas_prepare.log",
+    benchmark:
+        "results/benchmarks/yambda/pandas_prepare.tsv"
+    conda:
+        "../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=16000,
+        runtime=120,
+    params:
+        protocol=config["yambda"]["protocol"],
+    script:
+        "../workflow_scripts/yambda_prepare_pandas.py"

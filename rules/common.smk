@@ -29,6 +29,9 @@ PREPARATION_BENCHMARKS = {}
 RAW_TABLES = {}
 # Per dataset with artists, the raw table whose artist names the demographics look up.
 ARTIST_NAME_TABLE = {}
+# Per ranking dataset with named target sets, the prepared parts its evaluation reads besides the
+# training pairs (targets_<set> per target set, dislikes for Dislike-FPR).
+EVALUATION_PARTS = {}
 # Per ranking dataset with re-rankers, the prepared parts its candidate features read
 # (the keyword arguments of musicrec.features.<dataset>.candidate_features).
 CANDIDATE_FEATURE_TABLES = {}
@@ -122,7 +125,7 @@ _check_names_are_unambiguous()
 wildcard_constraints:
     dataset=r"[a-z][a-z0-9_]*",
     seed=r"\d+",
-    stage=r"[a-z]+",
+    stage=r"[a-z][a-z0-9_]*",
     split="test|valid",
 
 
@@ -218,10 +221,13 @@ def candidate_feature_tables(wildcards):
 
 
 def _evaluation_inputs(wildcards, split, lists):
+    parts = ("train", "targets", "cold_users", "summary")
     return {
         "topk": lists,
         **prepared(
-            wildcards.dataset, split, ("train", "targets", "cold_users", "summary")
+            wildcards.dataset,
+            split,
+            parts + EVALUATION_PARTS.get(wildcards.dataset, ()),
         ),
     }
 
@@ -446,3 +452,8 @@ def fairness_targets(dataset):
         ]
 
     return targets
+
+
+def similar_item_neighbours(wildcards):
+    """How many similar items per item the dataset's similar-items tables hold."""
+    return config[wildcards.dataset]["similar_items"]["neighbours"]

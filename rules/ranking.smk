@@ -87,3 +87,24 @@ rule rerank:
         list_length=list_length,
     script:
         "../workflow_scripts/rerank.py"
+
+
+rule similar_items:
+    input:
+        models="results/{dataset}/models/{model}/seed{seed}",
+    output:
+        "results/{dataset}/similar_items/{model}/seed{seed}.parquet",
+    log:
+        "results/logs/{dataset}/similar_items/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/{dataset}/similar_items/{model}/seed{seed}.tsv"
+    conda:
+        "../envs/ranking.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        neighbours=similar_item_neighbours,
+    script:
+        "../workflow_scripts/similar_items.py"

@@ -11,6 +11,7 @@ The working directory holds a ``config.yaml`` that is merged over the repository
 own resources/ (the demo data), results/ and .snakemake/ there, so the user's results stay untouched.
 
     python -m musicrec.benchmark_run benchmarks/kkbox_kaggle [--cores N]    (make benchmark-kkbox)
+    python -m musicrec.benchmark_run benchmarks/yambda_50m --stage yambda    (make benchmark-yambda)
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ KKBOX_STEPS = (
     ("summary", "results/kkbox/summary.csv", "results/benchmarks/kkbox/summary.tsv"),
     ("benchmark_summary", "results/benchmarks/summary_kkbox.csv", "results/benchmarks/benchmark_summary_kkbox.tsv"),
 )
+# The Yambda preparation at the 50m shape, its pandas reference, and MostPop and ALS with full-catalogue top-K.
+YAMBDA_STEPS = (
+    ("demo_data", "resources/yambda/demo/multi_event.parquet", "results/benchmarks/yambda/demo_data.tsv"),
+    ("items", "results/yambda/items/catalogue.parquet", "results/benchmarks/yambda/items.tsv"),
+    ("shard", "results/yambda/shards/0-of-1/test/train.parquet", "results/benchmarks/yambda/shard/0-of-1.tsv"),
+    ("gather_test", "results/yambda/split/test/train.parquet", "results/benchmarks/yambda/gather/test.tsv"),
+    ("gather_valid", "results/yambda/split/valid/train.parquet", "results/benchmarks/yambda/gather/valid.tsv"),
+    ("pandas_prepare", "results/yambda/pandas/test/train.parquet", "results/benchmarks/yambda/pandas_prepare.tsv"),
+    ("most_pop", "results/yambda/topk/most_pop/seed0.parquet", "results/benchmarks/yambda/recommend/most_pop/seed0.tsv"),
+    ("als", "results/yambda/topk/als/seed{seed}.parquet", "results/benchmarks/yambda/recommend/als/seed{seed}.tsv"),
+)
+STAGES = {"kkbox": KKBOX_STEPS, "yambda": YAMBDA_STEPS}
 STEPS_TABLE = "results/benchmarks/steps_{stage}.csv"
 
 
@@ -107,11 +120,13 @@ def run_steps(workdir, steps=KKBOX_STEPS, stage: str = "kkbox", snakefile="Snake
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workdir", help="working directory holding the config.yaml merged over the repository's")
+    parser.add_argument("--stage", default="kkbox", choices=sorted(STAGES), help="which stage's steps to run")
     parser.add_argument("--cores", default="all", help="Snakemake's --cores (a number or all)")
     parser.add_argument("--snakefile", default="Snakefile")
     parser.add_argument("--configfile", default="config.yaml", help="the repository's config.yaml")
     args = parser.parse_args(argv)
-    table = run_steps(args.workdir, snakefile=args.snakefile, configfile=args.configfile, cores=args.cores)
+    table = run_steps(args.workdir, STAGES[args.stage], args.stage, snakefile=args.snakefile,
+                      configfile=args.configfile, cores=args.cores)
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200):
         print(table)
 

@@ -18,7 +18,8 @@ import yaml
 from . import models
 
 # Which tasks each dataset's models may serve.
-DATASET_TASKS = {"kkbox": ("classification",), "lastfm": ("ranking", "reranking")}
+DATASET_TASKS = {"kkbox": ("classification",), "lastfm": ("ranking", "reranking"), "yambda": ("ranking", "reranking"),
+                 "yandex_music": ("ranking", "reranking")}
 
 
 def _schema(schema_path) -> dict:

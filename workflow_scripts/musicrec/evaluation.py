@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from .errors import InputDataError
-from .metrics.ranking import ranking_metrics
+from .metrics.ranking import dislike_metrics, ranking_metrics
 from .schema import TARGET_COLUMNS, read_interactions, read_targets, read_topk
 
 log = logging.getLogger(__name__)
@@ -76,16 +76,43 @@ class EvaluationSettings:
     exclude_seen: bool = True
 
 
+def evaluate_target_sets(lists: pl.DataFrame, target_sets: dict[str, pl.DataFrame], train: pl.DataFrame,
+                         protocol: Protocol, cold_users: pl.Series | None = None,
+                         dislikes: pl.DataFrame | None = None, source: str = "top-K lists") -> dict:
+    """:func:`evaluate_lists` once per named target set (e.g. Yambda's Listen+ and Like), metric names
+    prefixed ``<set>/``, and with ``dislikes`` (user, item) the Dislike-FPR@K of the lists."""
+    result: dict = {"metrics": {}, "cold_start_metrics": {}}
+    for name, targets in target_sets.items():
+        part = evaluate_lists(lists, targets, train, protocol, cold_users, source)
+        result["protocol"] = part["protocol"]
+        result["protocol"].pop("users_evaluated")
+        result["protocol"][f"{name}_users_evaluated"] = part["protocol"].get("users_evaluated")
+        result["metrics"].update({f"{name}/{k}": v for k, v in part["metrics"].items()})
+        result["cold_start_metrics"].update({f"{name}/{k}": v for k, v in part["cold_start_metrics"].items()})
+    if dislikes is not None:
+        result["metrics"].update(dislike_metrics(lists, dislikes, sorted(protocol.k_values)))
+        result["protocol"]["dislike_users"] = dislikes["user"].n_unique()
+    result["protocol"]["relevant"] = f"per target set ({', '.join(target_sets)}): {protocol.relevant}"
+    return result
+
+
 def evaluate_files(paths: dict[str, str], dataset: str, model: str, seed: int, settings: EvaluationSettings) -> dict:
     """Rule evaluate: the metrics document of one model and seed from the files of its split
-    (``topk``, ``train``, ``targets``, ``cold_users``, the split ``summary``)."""
+    (``topk``, ``train``, ``targets``, ``cold_users``, the split ``summary``; where the dataset has named
+    target sets, ``targets_<name>`` for each and ``dislikes``, scored by :func:`evaluate_target_sets`)."""
     summary = json.loads(Path(paths["summary"]).read_text(encoding="utf-8"))
     protocol = Protocol(split=summary["description"], exclude_seen=settings.exclude_seen,
                         k_values=tuple(settings.k_values), catalogue_size=int(summary["items"]))
     lists = read_topk(paths["topk"], model, seed)
     cold = pl.read_parquet(paths["cold_users"])["user_id"].rename("user")
-    result = evaluate_lists(lists, read_targets(paths["targets"]), read_interactions(paths["train"], TARGET_COLUMNS),
-                            protocol, cold, source=paths["topk"])
+    train = read_interactions(paths["train"], TARGET_COLUMNS)
+    target_sets = {key.removeprefix("targets_"): read_targets(path) for key, path in paths.items()
+                   if key.startswith("targets_")}
+    if target_sets:
+        dislikes = read_targets(paths["dislikes"]) if "dislikes" in paths else None
+        result = evaluate_target_sets(lists, target_sets, train, protocol, cold, dislikes, source=paths["topk"])
+    else:
+        result = evaluate_lists(lists, read_targets(paths["targets"]), train, protocol, cold, source=paths["topk"])
     result["protocol"]["sequence_order"] = summary.get("sequence_order")
-    log.info("%s seed %d: %s", model, seed, {k: round(v, 4) for k, v in result["metrics"].items() if "@10" in k})
+    log.info("%s seed %d: %s", model, seed, {k: round(v, 4) for k, v in result["metrics"].items() if k.endswith("@10")})
     return {"dataset": dataset, "model": model, "seed": seed, **result}
