@@ -2,9 +2,12 @@
 
 60 users in 4 taste clusters and 80 items in the same 4 clusters (20 each), with heavy-tailed item
 popularity. Every user draws 9 items of their own cluster and 4 from the whole catalogue, popular ones more
-often, in random order: 10 are training items (a sequence in that order), 3 are held out. Items carry an ``audio_`` profile near their cluster's centroid,
-users a few numeric features, and users are friends within their cluster. A model that learns anything
-ranks the held-out items far above a random order.
+often, in random order: 10 are training items (a sequence in that order, with timestamps in seconds that
+increase along it, spread over a few weeks), 3 are held out. Items carry an ``audio_`` profile and an
+8-float ``embed_`` embedding, both near their cluster's centroid; users a few numeric features, and users
+are friends within their cluster. A model that learns anything ranks the held-out items far above a
+random order. The embeddings and timestamps are drawn last, so every other table is as it was before
+they were added.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import polars as pl
 from musicrec.data import Interactions
 
 N_USERS, N_ITEMS, N_CLUSTERS = 60, 80, 4
+DAY = 86_400
 
 
 def planted_frames(seed: int = 3) -> dict[str, pl.DataFrame]:
@@ -43,10 +47,17 @@ def planted_frames(seed: int = 3) -> dict[str, pl.DataFrame]:
     users = pl.DataFrame({"user_id": 100 + np.arange(N_USERS), "activity": rng.integers(1, 30, N_USERS)})
     friends = [(100 + a, 100 + b) for a in range(N_USERS) for b in range(N_USERS)
                if a != b and user_cluster[a] == user_cluster[b] and rng.random() < 0.3]
+    embedding_centroids = rng.normal(size=(N_CLUSTERS, 8))
+    embeddings = embedding_centroids[item_cluster] + 0.3 * rng.normal(size=(N_ITEMS, 8))
+    items = items.with_columns(pl.Series(f"embed_{j}", embeddings[:, j]) for j in range(8))
+    gaps = rng.integers(60, 3 * DAY, (N_USERS, 10))  # seconds between a user's consecutive entries
+    gaps[:, 0] = 0
+    times = rng.integers(0, 7 * DAY, N_USERS)[:, None] + np.cumsum(gaps, axis=1)
     return {
         "train": pl.DataFrame(train_rows, schema=["user_id", "item_id", "weight"], orient="row"),
         "targets": pl.DataFrame(test_rows, schema=["user_id", "item_id"], orient="row"),
-        "sequences": pl.DataFrame(sequence_rows, schema=["user_id", "item_id", "position"], orient="row"),
+        "sequences": pl.DataFrame(sequence_rows, schema=["user_id", "item_id", "position"], orient="row")
+        .with_columns(timestamp=times.ravel()),
         "items": items,
         "users": users,
         "neighbours": pl.DataFrame(friends, schema=["user_id", "neighbour_id"], orient="row"),

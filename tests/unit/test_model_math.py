@@ -1,7 +1,8 @@
 """The arithmetic the recommenders share, against hand computations: top-K selection, weighting schemes,
 cosine similarity with shrinkage, neighbour pruning, EASE's closed form, RP3beta's walks, ItemKNN scoring,
-factor-model scoring, and LightGCN's graph (normalised adjacency, the SciPy propagation against PyG's
-LGConv, the mean over layers)."""
+factor-model scoring, LightGCN's graph (normalised adjacency, the SciPy propagation against PyG's
+LGConv, the mean over layers), time-decayed popularity, the recent-embedding cosines, and the implicit
+models (BPR's scores and ALS's factors equal to implicit's own, the device choice)."""
 
 import math
 
@@ -10,14 +11,16 @@ import polars as pl
 import pytest
 import scipy.sparse as sp
 
+from musicrec import models
 from musicrec.data import Interactions
-from musicrec.models.base import top_k_columns
+from musicrec.models.base import Recommender, top_k_columns
 from musicrec.models.ease import EASERecommender, ease_weights
 from musicrec.models.factors import FactorRecommender
 from musicrec.models.item_knn import ItemKNNRecommender
 from musicrec.models.rp3beta import RP3betaRecommender
 from musicrec.models.similarity import cosine, keep_top_per_row
 from musicrec.models.weighting import BM25_B, BM25_K1, weighted
+from planted_data import planted_interactions
 
 
 def interactions(dense: list[list[float]]) -> Interactions:
@@ -296,3 +299,146 @@ def test_lightgcn_embedding_is_the_mean_of_the_layer_embeddings():
     with torch.no_grad():
         np.testing.assert_allclose(network.get_embedding(graph).numpy(), np.mean(layers, axis=0), rtol=1e-5,
                                    atol=1e-6)
+
+
+# --- time-decayed popularity -------------------------------------------------------------------------------
+
+def timed_interactions(events: list[tuple[int, int, int]], n_items: int) -> Interactions:
+    """(user, item, timestamp) events over items 0..n_items-1; the timestamps order each user's sequence."""
+    train = pl.DataFrame([(u, i, 1.0, t) for u, i, t in events], orient="row",
+                         schema={"user_id": pl.Int64, "item_id": pl.Int64, "weight": pl.Float64, "timestamp": pl.Int64})
+    return Interactions.from_frames(train, items=pl.DataFrame({"item_id": np.arange(n_items)}))
+
+
+def test_decay_popularity_halves_an_event_per_half_life_before_the_last_training_timestamp():
+    from musicrec.models.decay_popularity import DecayPopularityRecommender
+
+    day = 86_400
+    # t_end = 2 days; half-life 1 day: item 0 = 0.5^2 + 0.5^0 (played twice), item 1 = 0.5^1 + 0.5^0,
+    # item 2 = 0.5^0, item 3 never played
+    events = [(0, 0, 0), (0, 1, day), (1, 1, 2 * day), (1, 2, 2 * day), (1, 0, 2 * day)]
+    model = DecayPopularityRecommender(half_life_days=1.0).fit(timed_interactions(events, 4))
+    np.testing.assert_allclose(model.item_scores_, [1.25, 1.5, 1.0, 0.0])
+    assert np.array_equal(model.score(np.array([0, 1, -1])), np.tile([1.25, 1.5, 1.0, 0.0], (3, 1))), "one list for all"
+    assert model.recommend(np.array([-1]), 4, exclude_seen=False)[0].tolist() == [[1, 0, 2, 3]]
+    slower = DecayPopularityRecommender(half_life_days=2.0).fit(timed_interactions(events, 4))
+    np.testing.assert_allclose(slower.item_scores_, [0.5 + 1, 2 ** -0.5 + 1, 1.0, 0.0])
+    assert model.report() == {"latest_training_timestamp": 2 * day, "events": 5}
+
+
+def test_decay_popularity_without_timestamps_is_a_clear_input_error():
+    from musicrec.errors import InputDataError
+    from musicrec.models.decay_popularity import DecayPopularityRecommender
+
+    with pytest.raises(InputDataError, match="column 'timestamp': DecayPop weighs events by their age, and the data "
+                                             "has no sequences"):
+        DecayPopularityRecommender().fit(interactions([[1, 0], [0, 1]]))
+    untimed = pl.DataFrame({"user_id": [0, 1], "item_id": [0, 1], "position": [0, 0]})
+    data = Interactions.from_frames(pl.DataFrame({"user_id": [0, 1], "item_id": [0, 1], "weight": [1.0, 1.0]}),
+                                    sequences=untimed, sources={"sequences": "sequences.parquet"})
+    with pytest.raises(InputDataError, match="^sequences.parquet: column 'timestamp': .* without a timestamp column"):
+        DecayPopularityRecommender().fit(data)
+
+
+# --- recent-embedding content baseline ---------------------------------------------------------------------
+
+def embedded_interactions(sequences: dict[int, list[int]], embeddings: list[list[float] | None]) -> Interactions:
+    """Users 0.. with the given item sequences; item i has ``embeddings[i]`` in columns embed_0.. (None: null)."""
+    rows = [(u, i, p) for u, items in sequences.items() for p, i in enumerate(items)]
+    ordered = pl.DataFrame(rows, schema=["user_id", "item_id", "position"], orient="row")
+    width = len(next(e for e in embeddings if e is not None))
+    columns = {f"embed_{j}": [e[j] if e is not None else None for e in embeddings] for j in range(width)}
+    items = pl.DataFrame({"item_id": np.arange(len(embeddings)), "listeners": np.ones(len(embeddings)), **columns})
+    train = ordered.group_by("user_id", "item_id").len("weight").with_columns(pl.col("weight").cast(pl.Float64))
+    return Interactions.from_frames(train, items, sequences=ordered)
+
+
+EMBEDDED = embedded_interactions({0: [0, 1, 1], 1: [3]}, [[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], None])
+
+
+def test_recent_embedding_scores_are_cosines_to_the_mean_of_the_last_entries():
+    from musicrec.models.recent_embedding import RecentEmbeddingRecommender
+
+    # recent = 2: user 0's last entries are items 1, 1: mean (0, 1); cosines 0, 1, 1/sqrt 2; item 3 has none
+    scores = RecentEmbeddingRecommender(recent=2).fit(EMBEDDED).score(np.array([0]))
+    np.testing.assert_allclose(scores[0, :3], [0.0, 1.0, 1 / math.sqrt(2)], atol=1e-6)
+    assert np.isneginf(scores[0, 3])
+    # recent = 3: mean of (1, 0), (0, 1), (0, 1) = (1/3, 2/3), direction (1, 2) / sqrt 5
+    model = RecentEmbeddingRecommender(recent=3).fit(EMBEDDED)
+    expected = [1 / math.sqrt(5), 2 / math.sqrt(5), 3 / math.sqrt(10)]
+    np.testing.assert_allclose(model.score(np.array([0]))[0, :3], expected, rtol=1e-6)
+    assert np.isneginf(model.score(np.array([1, -1]))).all(), "user 1 played only item 3 (no embedding); -1 unknown"
+    assert model.report() == {"items_with_embedding": 3, "items": 4, "users_with_vector": 1, "dimensions": 2}
+
+
+def test_recent_embedding_needs_embedding_columns():
+    from musicrec.errors import InputDataError
+    from musicrec.models.recent_embedding import RecentEmbeddingRecommender
+
+    with pytest.raises(InputDataError, match="no column starting with 'audio_'"):
+        RecentEmbeddingRecommender(feature_prefix="audio_").fit(EMBEDDED)
+
+
+# --- models of the implicit library ------------------------------------------------------------------------
+
+X_IMPLICIT = [[1, 1, 0, 0, 1], [0, 1, 1, 0, 0], [1, 0, 1, 1, 0], [0, 0, 0, 1, 1], [0, 0, 0, 0, 0]]
+
+
+def test_implicit_bpr_scores_are_implicits_own_scores_bias_included():
+    from implicit.cpu.bpr import BayesianPersonalizedRanking
+
+    from musicrec.models.implicit_bpr import ImplicitBPRRecommender
+
+    data = interactions(X_IMPLICIT)
+    model = ImplicitBPRRecommender(factors=4, iterations=30, learning_rate=0.05, seed=3).fit(data)
+    assert model.user_factors_.shape == (5, 5) and model.item_factors_.shape == (5, 5)  # factors + 1 (the bias)
+    assert (model.user_factors_[:, -1] == 1).all()
+    reference = BayesianPersonalizedRanking(factors=4, iterations=30, learning_rate=0.05, random_state=3, num_threads=1)
+    reference.fit(data.binary, show_progress=False)
+    users = np.arange(4)
+    ids, expected = reference.recommend(users, data.binary[users], N=5, filter_already_liked_items=False)
+    np.testing.assert_allclose(np.take_along_axis(model.score(users), ids, axis=1), expected, rtol=1e-5)
+    assert np.isneginf(model.score(np.array([4]))).all() and model.report() == {"device": "cpu"}
+
+
+def test_als_on_the_cpu_equals_implicits_cpu_model_and_reports_the_device():
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    from musicrec.models.als import ALSRecommender
+
+    data = interactions(X_IMPLICIT)
+    model = ALSRecommender(factors=3, iterations=5, regularization=0.1, weighting="none", device="cpu", seed=2)
+    model.fit(data)
+    reference = AlternatingLeastSquares(factors=3, iterations=5, regularization=0.1, random_state=2, num_threads=1)
+    reference.fit(weighted(data.matrix, "none"), show_progress=False)
+    np.testing.assert_array_equal(model.user_factors_, reference.user_factors)
+    np.testing.assert_array_equal(model.item_factors_, reference.item_factors)
+    assert model.report() == {"device": "cpu"}
+
+
+def test_implicit_device_choice():
+    import implicit.gpu
+
+    from musicrec.errors import ConfigError
+    from musicrec.models.als import implicit_device
+
+    assert implicit_device("cpu") == "cpu"
+    assert implicit_device("auto") == ("gpu" if implicit.gpu.HAS_CUDA else "cpu")
+    with pytest.raises(ValueError, match="unknown device 'cuda'; choose one of auto, cpu, gpu"):
+        implicit_device("cuda")
+    if implicit.gpu.HAS_CUDA:
+        assert implicit_device("gpu") == "gpu"
+    else:
+        with pytest.raises(ConfigError, match="device: gpu was asked for, but implicit has no GPU support"):
+            implicit_device("gpu")
+
+
+def test_popularity_lists_without_masking_equal_the_blockwise_selection():
+    """GlobalScoreRecommender picks the top K once when history is kept; the lists are those the
+    generic block-by-block selection gives."""
+    data, _ = planted_interactions()
+    model = models.build("popularity", {"by": "weight"}, seed=0).fit(data)
+    rows = np.array([0, 5, 9, -1])
+    fast = model.recommend(rows, 10, exclude_seen=False)
+    slow = Recommender.recommend(model, rows, 10, exclude_seen=False)
+    assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])

@@ -5,7 +5,7 @@ import math
 import polars as pl
 import pytest
 
-from musicrec.metrics.ranking import coverage_at_k, per_user_at_k, ranking_metrics
+from musicrec.metrics.ranking import coverage_at_k, dislike_fpr_at_k, dislike_metrics, per_user_at_k, ranking_metrics
 
 
 def recs(rows):
@@ -64,3 +64,34 @@ def test_duplicate_or_zero_ranks_are_rejected():
         per_user_at_k(recs([(1, "a", 1), (1, "b", 1)]), REL, 2)
     with pytest.raises(ValueError, match="1-based"):
         per_user_at_k(recs([(1, "a", 0)]), REL, 2)
+
+
+def test_ndcg_divides_by_the_ideal_dcg_of_min_k_and_relevant_items_not_of_the_hits():
+    # One user, 4 relevant items, one hit at rank 3, K = 10. The Yambda reference code took the ideal DCG
+    # of the hit mask, so any user with a hit scored 1 (NDCG became the hit rate); the ideal list holds
+    # min(10, 4) = 4 relevant items.
+    relevant = rel([(1, f"r{j}") for j in range(4)])
+    items = ["a", "b", "r0"] + [f"x{j}" for j in range(7)]
+    row = per_user_at_k(recs([(1, item, rank) for rank, item in enumerate(items, 1)]), relevant, 10).row(0, named=True)
+    idcg = 1 + 1 / math.log2(3) + 1 / math.log2(4) + 1 / math.log2(5)
+    assert row["ndcg"] == pytest.approx((1 / math.log2(4)) / idcg)
+    assert row["ndcg"] == pytest.approx(0.19519, abs=1e-5) and row["hit_rate"] == 1.0
+
+
+# Dislikes: user 1 {b, d, z}, user 2 {y} (listed twice), user 3 {q} (no list); user 4 has none.
+DISLIKES = rel([(1, "b"), (1, "d"), (1, "z"), (2, "y"), (2, "y"), (3, "q")])
+
+
+def test_dislike_fpr_is_the_mean_share_of_each_users_dislikes_in_their_top_k():
+    assert dislike_fpr_at_k(RECS, DISLIKES, 1) == 0.0  # a and x are not disliked
+    assert dislike_fpr_at_k(RECS, DISLIKES, 2) == pytest.approx((1 / 3 + 1 + 0) / 3)
+    assert dislike_fpr_at_k(RECS, DISLIKES, 4) == pytest.approx((2 / 3 + 1 + 0) / 3)
+    with_stranger = pl.concat([RECS, recs([(4, "b", 1)])])
+    assert dislike_fpr_at_k(with_stranger, DISLIKES, 4) == pytest.approx(5 / 9), "only users with dislikes count"
+
+
+def test_dislike_metrics_at_every_k_and_nan_without_dislikes():
+    assert dislike_metrics(RECS, DISLIKES, [4, 1]) == {"dislike_fpr@1": 0.0, "dislike_fpr@4": pytest.approx(5 / 9)}
+    assert math.isnan(dislike_fpr_at_k(RECS, DISLIKES.head(0), 10))
+    with pytest.raises(ValueError, match="at least 1"):
+        dislike_fpr_at_k(RECS, DISLIKES, 0)

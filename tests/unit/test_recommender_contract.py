@@ -17,6 +17,8 @@ RANKING = sorted(name for name, e in models.REGISTRY.items() if e.task == "ranki
 # Small settings so that every model trains in seconds on the planted matrix.
 SMALL = {
     "als": {"factors": 16, "iterations": 10, "regularization": 1.0},
+    "implicit_bpr": {"factors": 16, "iterations": 100},
+    "recent_embedding": {"recent": 5},
     "bpr": {"epochs": 40, "batch_size": 256, "learning_rate": 0.01, "embedding_dim": 16},
     "ease": {"regularization": 10.0},
     "lightgcn": {"epochs": 40, "batch_size": 256, "learning_rate": 0.01, "embedding_dim": 16},

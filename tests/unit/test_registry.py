@@ -71,7 +71,7 @@ def test_defaults_are_filled_in():
     table, problem = runs({"lastfm": {"als": {"factors": 8}}})
     assert problem is None
     assert table["lastfm"]["als"]["hyperparameters"] == {
-        "factors": 8, "regularization": 10.0, "alpha": 1.0, "weighting": "log1p", "iterations": 15}
+        "factors": 8, "regularization": 10.0, "alpha": 1.0, "weighting": "log1p", "iterations": 15, "device": "auto"}
 
 
 @pytest.mark.parametrize(("overrides", "expected"), [

@@ -15,6 +15,8 @@ is in R_u):
   ideal list holding min(K, |R_u|) relevant items at the top.
 - MAP@K      = mean over users of AP@K = Σ_{i≤K} Precision@i · rel_i / min(K, |R_u|).
 - Coverage@K = distinct items in any user's top K / catalogue size (a property of all lists together).
+- Dislike-FPR@K = mean over users with test dislikes D_u of |L_u ∩ D_u| / |D_u|: the share of a user's
+  test dislikes that land in their top K: a false-positive rate over known negatives (lower is better).
 """
 
 from __future__ import annotations
@@ -89,3 +91,28 @@ def ranking_metrics(recommendations: pl.DataFrame, relevant: pl.DataFrame, k_val
             result[f"{name}@{k}"] = float(per_user[name].mean()) if per_user.height else float("nan")
         result[f"coverage@{k}"] = coverage_at_k(recommendations, k, catalogue_size, item, rank)
     return result
+
+
+def dislike_fpr_at_k(recommendations: pl.DataFrame, dislikes: pl.DataFrame, k: int,
+                     user: str = "user", item: str = "item", rank: str = "rank") -> float:
+    """Dislike-FPR@K: for each user of ``dislikes`` (one row per user and test-disliked item), the share of
+    their disliked items that are in their top-K list (0 for a user without a list), averaged over those
+    users; NaN when nobody has a test dislike. Lower is better."""
+    if k < 1:
+        raise ValueError("K must be at least 1")
+    check_ranks(recommendations, user, rank)
+    disliked = dislikes.select(user, item).unique()
+    if disliked.height == 0:
+        return float("nan")
+    recommended = (recommendations.filter(pl.col(rank) <= k).select(user, item)
+                   .join(disliked, on=[user, item], how="semi").group_by(user).len("recommended"))
+    per_user = (disliked.group_by(user).len("disliked").join(recommended, on=user, how="left")
+                .select(pl.col("recommended").fill_null(0) / pl.col("disliked")))
+    return float(per_user.to_series().mean())
+
+
+def dislike_metrics(recommendations: pl.DataFrame, dislikes: pl.DataFrame, k_values,
+                    user: str = "user", item: str = "item", rank: str = "rank") -> dict[str, float]:
+    """:func:`dislike_fpr_at_k` at every K: keys like ``dislike_fpr@10``."""
+    return {f"dislike_fpr@{k}": dislike_fpr_at_k(recommendations, dislikes, k, user, item, rank)
+            for k in sorted(k_values)}

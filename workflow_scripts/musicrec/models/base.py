@@ -89,6 +89,21 @@ class Recommender:
         return []
 
 
+class GlobalScoreRecommender(Recommender):
+    """A recommender that gives every user the same item scores (``item_scores_``, set in ``_fit``):
+    popularity baselines. Without masking, every list is the same, so the top K is selected once."""
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.item_scores_, (len(rows), len(self.item_scores_)))
+
+    def recommend(self, rows: np.ndarray, k: int, exclude_seen: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        if exclude_seen:
+            return super().recommend(rows, k, exclude_seen)
+        top, best = top_k_columns(self.item_scores_[None, :].astype(np.float64), min(int(k), self.data_.n_items))
+        top = np.where(np.isfinite(best), top, -1)
+        return np.repeat(top, len(rows), axis=0), np.repeat(best, len(rows), axis=0)
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """Which columns of a feature table are categorical codes (with cardinality) and which numeric."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Recommender
+from .base import GlobalScoreRecommender
 
 POPULARITY = ("users", "weight")
 
@@ -22,7 +22,7 @@ def popularity_scores(data, by: str) -> np.ndarray:
     raise ValueError(f"unknown popularity {by!r}; choose one of {', '.join(POPULARITY)}")
 
 
-class PopularityRecommender(Recommender):
+class PopularityRecommender(GlobalScoreRecommender):
     def __init__(self, by: str = "users", seed: int = 0, threads: int = 1):
         self.by = by
         self.seed = seed
@@ -30,6 +30,3 @@ class PopularityRecommender(Recommender):
 
     def _fit(self, data) -> None:
         self.item_scores_ = popularity_scores(data, self.by)
-
-    def score(self, rows: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self.item_scores_, (len(rows), len(self.item_scores_)))
