@@ -84,9 +84,8 @@ def evaluate_target_sets(lists: pl.DataFrame, target_sets: dict[str, pl.DataFram
     result: dict = {"metrics": {}, "cold_start_metrics": {}}
     for name, targets in target_sets.items():
         part = evaluate_lists(lists, targets, train, protocol, cold_users, source)
-        result["protocol"] = part["protocol"]
-        result["protocol"].pop("users_evaluated")
-        result["protocol"][f"{name}_users_evaluated"] = part["protocol"].get("users_evaluated")
+        evaluated = part["protocol"].pop("users_evaluated")
+        result["protocol"] = {**result.get("protocol", {}), **part["protocol"], f"{name}_users_evaluated": evaluated}
         result["metrics"].update({f"{name}/{k}": v for k, v in part["metrics"].items()})
         result["cold_start_metrics"].update({f"{name}/{k}": v for k, v in part["cold_start_metrics"].items()})
     if dislikes is not None:

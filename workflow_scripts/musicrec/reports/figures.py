@@ -97,13 +97,23 @@ def group_metric_bars(metrics: pl.DataFrame, attribute: str, models: list[str], 
     return _png(fig)
 
 
+PANELS_PER_ROW = 6
+
+
 def model_comparison(summary: pl.DataFrame, models: list[str], title: str) -> bytes:
     """One panel per metric family (``ndcg`` of ``ndcg@10``; ``auc``): the mean over seeds of every model at
-    every K, with the standard deviation as error bars. ``summary``: model, metric, mean, std."""
+    every K, with the standard deviation as error bars (a metric without a value, e.g. Dislike-FPR where
+    nobody disliked, leaves a gap), at most ``PANELS_PER_ROW`` panels a row. ``summary``: model, metric,
+    mean, std."""
     families = list(dict.fromkeys(m.split("@")[0] for m in summary["metric"]))
     palette = plt.get_cmap("tab20")
-    fig, axes = plt.subplots(1, len(families), figsize=(3.2 * len(families), 3.6), squeeze=False)
-    for ax, family in zip(axes[0], families):
+    columns = min(len(families), PANELS_PER_ROW)
+    rows = -(-len(families) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.6 * rows), squeeze=False)
+    for ax in axes.ravel()[len(families):]:
+        ax.set_visible(False)
+    summary = summary.with_columns(pl.col("mean", "std").fill_null(float("nan")))
+    for ax, family in zip(axes.ravel(), families):
         part = summary.filter((pl.col("metric") == family) | pl.col("metric").str.starts_with(f"{family}@"))
         cuts = sorted(set(part["metric"]), key=lambda m: int(m.split("@")[1]) if "@" in m else 0)
         values = {(row["model"], row["metric"]): (row["mean"], row["std"]) for row in part.iter_rows(named=True)}
