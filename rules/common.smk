@@ -7,6 +7,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 import musicrec.models as registry
+from musicrec.datasets.yambda_files import file_paths as yambda_file_paths
 from musicrec.config_check import config_problem, model_runs
 
 SCHEMA = workflow.source_path("schemas/config.schema.yaml")
@@ -457,3 +458,24 @@ def fairness_targets(dataset):
 def similar_item_neighbours(wildcards):
     """How many similar items per item the dataset's similar-items tables hold."""
     return config[wildcards.dataset]["similar_items"]["neighbours"]
+
+
+def yambda_raw(table):
+    """Input function: one Yambda file (demo, or found in the configured folder under either name)."""
+
+    def path(wildcards):
+        source = config["yambda"]["data"]
+        if source == "demo":
+            return f"resources/yambda/demo/{table}.parquet"
+        return yambda_file_paths(source)[table]
+
+    return path
+
+
+def yambda_shard_files(wildcards):
+    """Every shard's parts of one split, as gather's named inputs shard<i>_<part>."""
+    return {
+        f"shard{i}_{part}": f"results/yambda/shards/{i}-of-{YAMBDA_SHARDS}/{wildcards.split}/{part}.parquet"
+        for i in range(YAMBDA_SHARDS)
+        for part in YAMBDA_SHARD_PARTS
+    }

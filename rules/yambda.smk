@@ -2,7 +2,6 @@
 # prepared in user shards (scatter) and gathered per split, with the user-item graph. Its models
 # (yambda.models) run through the generic ranking rules.
 from musicrec.datasets.yambda_files import TABLE_NAMES as YAMBDA_TABLES
-from musicrec.datasets.yambda_files import file_paths as yambda_file_paths
 from musicrec.features.yambda import SHARD_PARTS as YAMBDA_SHARD_PARTS
 
 YAMBDA_DEMO_TABLES = [
@@ -41,27 +40,6 @@ PREPARATION_BENCHMARKS["yambda"] = [
     + [f"shard/{i}-of-{YAMBDA_SHARDS}" for i in range(YAMBDA_SHARDS)]
     + ["gather/test", "gather/valid"]
 ]
-
-
-def yambda_raw(table):
-    """Input function: one Yambda file (demo, or found in the configured folder under either name)."""
-
-    def path(wildcards):
-        source = config["yambda"]["data"]
-        if source == "demo":
-            return f"resources/yambda/demo/{table}.parquet"
-        return yambda_file_paths(source)[table]
-
-    return path
-
-
-def yambda_shard_files(wildcards):
-    """Every shard's parts of one split, as gather's named inputs shard<i>_<part>."""
-    return {
-        f"shard{i}_{part}": f"results/yambda/shards/{i}-of-{YAMBDA_SHARDS}/{wildcards.split}/{part}.parquet"
-        for i in range(YAMBDA_SHARDS)
-        for part in YAMBDA_SHARD_PARTS
-    }
 
 
 rule yambda:
