@@ -122,8 +122,8 @@ class Interactions:
         user_id, item_id, position[, timestamp] (each user's training items in order); without it, a
         ``timestamp`` column of ``train`` orders the events. Timestamps, where given, are kept in
         ``sequences.times`` (time-decayed models read them). ``neighbours``: user_id, neighbour_id.
-        ``extra_users``: ids that get a row even without training pairs (e.g. the users to recommend to). ``sources`` names the
-        file of each table (keys as in :data:`TABLE_KEYS`) for error messages.
+        ``extra_users``: ids that get a row even without training pairs (e.g. the users to recommend to).
+        ``sources`` names the file of each table (keys as in :data:`TABLE_KEYS`) for error messages.
         """
         tables = {"train": train, "catalogue": catalogue, "item_features": items, "user_features": users,
                   "sequences": sequences, "neighbours": neighbours}

@@ -11,8 +11,8 @@ The protocol is the Yambda paper's (Ploshkin et al., "Yambda-5B", 2025), so numb
   dislikes are kept for Dislike-FPR;
 * training pairs: per (user, item), the sum over its train events of their type's weight
   (``event_weights``; a listen's weight times its played ratio / 100 when ``weight_by_played_ratio``), with
-  the event count; pairs of weight 0 are left out (only dislikes or un- events, by default). Re-listens add up: history is kept and
-  not masked at evaluation;
+  the event count; pairs of weight 0 are left out (only dislikes or un- events, by default). Re-listens
+  add up: history is kept and not masked at evaluation;
 * sequences: each user's train listens in time order (position, timestamp), for sequence models and
   time-decayed popularity;
 * activity filters (off for the paper protocol): users with fewer than ``min_user_events`` train events
