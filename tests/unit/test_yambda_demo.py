@@ -40,8 +40,7 @@ def write_tiny(folder):
 
 @pytest.fixture(scope="module")
 def tiny_files(tmp_path_factory):
-    summary, paths = write_tiny(tmp_path_factory.mktemp("yambda_demo"))
-    return summary, paths
+    return write_tiny(tmp_path_factory.mktemp("yambda_demo"))
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +124,10 @@ def test_sorted_by_uid_then_time_with_5_second_timestamps_up_to_the_test_day(tin
         assert (frame["timestamp"] % yambda_demo.TIME_STEP == 0).all(), name
     timestamps = tiny["multi_event"]["timestamp"]
     assert timestamps.max() < yambda_demo.SPAN_END and timestamps.min() < 30 * yambda_demo.DAY
-    test_day = tiny["listens"].filter(pl.col("timestamp") >= 25_913_600)
-    validation_day = tiny["listens"].filter(pl.col("timestamp").is_between(25_913_600 - 1_800 - 86_400,
-                                                                           25_913_600 - 1_800, closed="left"))
+    test_start, gap, day = yambda_demo.TEST_DAY_START, 1_800, yambda_demo.DAY
+    test_day = tiny["listens"].filter(pl.col("timestamp") >= test_start)
+    validation_day = tiny["listens"].filter(pl.col("timestamp").is_between(test_start - gap - day, test_start - gap,
+                                                                           closed="left"))
     assert test_day["uid"].n_unique() >= 5 and validation_day["uid"].n_unique() >= 5
 
 

@@ -33,6 +33,8 @@ Planted structure:
   exp(played ratio and taste): likes follow high played ratios, dislikes low ones;
 * unlikes follow an earlier like of the same user and item, undislikes an earlier dislike, some listens
   later;
+* sessions: listens come in sessions (``session_listens`` on average), and a session mostly keeps to one
+  of the user's taste clusters, as a playlist or a radio does;
 * drift: a user's weights over their three clusters move linearly from one random mixture to another
   over their active window, and replays favour recent listens, so recent history predicts the test day.
 
@@ -134,7 +136,7 @@ REPEAT_BETA = (4.0, 4.0)  # Beta parameters of a user's share of replays among t
 
 # Listening.
 OFF_TASTE_SHARE = 0.15  # discoveries outside the user's taste clusters (recommendations)
-SESSION_COHERENCE = 0.8  # picks of a session's own taste cluster (the others: any, by the current weights)
+SESSION_COHERENCE = 0.8  # share of fresh picks from their session's taste cluster (the others: drawn alone)
 FAVOURITE_SHARE = 0.35  # in-taste picks from a favourite artist of the cluster
 FAVOURITE_AFFINITY = 0.5  # affinity bonus of a favourite artist
 RECENT_REPLAY_SHARE = 0.7  # replays of a recent listen (the others: any earlier one, uniformly)
@@ -204,7 +206,8 @@ class YambdaDemoSize:
     log-linear between knots. ``session_listens``: mean listens per listening session. An item's
     popularity is (rank + ``zipf_offset`` x items) ^ -``zipf_exponent`` over the popularity ranks.
     ``chunk_users`` / ``chunk_items``: users whose events, and items whose embeddings, are generated and
-    written at once. ``max_users``: stop after the first that many users (checks of a large size on a prefix); None for all.
+    written at once. ``max_users``: stop after the first that many users (checks of a large size on a
+    prefix); None for all.
     """
 
     users: int
@@ -222,7 +225,7 @@ class YambdaDemoSize:
 
     @classmethod
     def named(cls, name: str) -> "YambdaDemoSize":
-        """``tiny`` (tests: 60 users, 300 items, about 17k events), ``default`` (the demo: 1,000 users,
+        """``tiny`` (tests: 60 users, 300 items, about 16k events), ``default`` (the demo: 1,000 users,
         5,000 items, about 530k events) and ``50m`` (the real 50m marginals: 10,000 users, about 47.8M
         events over about 940,000 items of a 1.7M-item catalogue; see the module docstring)."""
         sizes = {
@@ -249,6 +252,7 @@ class YambdaDemoSize:
 
     @property
     def generated_users(self) -> int:
+        """The users actually generated: all, or the first ``max_users``."""
         return self.users if self.max_users is None else min(self.users, self.max_users)
 
 
@@ -444,7 +448,7 @@ class Slots:
     last: np.ndarray  # the index of the user's last slot
     position: np.ndarray  # the slot's position in its user's history
     tau: np.ndarray  # its position as a share of the user's history (0..1), the clock of taste drift
-    session: np.ndarray  # the index of its listening session (over the chunk)
+    session: np.ndarray  # the index of its listening session over the chunk
 
     @classmethod
     def of(cls, rng: np.random.Generator, users: Users, session_listens: float) -> "Slots":
@@ -464,11 +468,11 @@ def _taste_weights(users: Users, slots: Slots) -> np.ndarray:
 
 def _discoveries(rng: np.random.Generator, catalogue: Catalogue, users: Users, slots: Slots,
                  weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(item, favourite, off_taste) of a fresh pick at every slot: a taste cluster by the current weights
-    (or, for OFF_TASTE_SHARE of the picks, any cluster by popularity), then an item of a favourite artist of
-    it (FAVOURITE_SHARE) or of the cluster, by popularity."""
+    """(item, favourite, off_taste) of a fresh pick at every slot: a taste cluster by the current weights,
+    mostly one per session (SESSION_COHERENCE), or, for OFF_TASTE_SHARE of the picks, any cluster by
+    popularity; then an item of a favourite artist of it (FAVOURITE_SHARE) or of the cluster, by popularity."""
     n = len(slots.user)
-    session_draw = rng.random(slots.session[-1] + 1 if n else 0)[slots.session]
+    session_draw = rng.random(slots.session[-1] + 1)[slots.session]
     draw = np.where(rng.random(n) < SESSION_COHERENCE, session_draw, rng.random(n))
     which = (draw[:, None] > np.cumsum(weights, axis=1)[:, :-1]).sum(axis=1)
     off_taste = rng.random(n) < OFF_TASTE_SHARE
@@ -577,8 +581,8 @@ def _cumsum_within(values: np.ndarray, group_first: np.ndarray) -> np.ndarray:
 
 
 def _slot_times(rng: np.random.Generator, users: Users, slots: Slots, played_seconds: np.ndarray) -> np.ndarray:
-    """Start time (float seconds) of each slot: the user's listens run back to back in sessions (mean
-    ``session_listens``), the sessions spread over the user's active window with exponential gaps."""
+    """Start time (float seconds) of each slot: the listens of a session run back to back, and the user's
+    sessions spread over their active window with exponential gaps."""
     n_users = len(users.slots)
     duration = played_seconds + rng.integers(0, MAX_PAUSE, len(played_seconds))
     session = slots.session
@@ -751,9 +755,10 @@ def _tables(size: YambdaDemoSize, seed: int, names) -> Iterator[tuple[str, pa.Ta
         total = size.generated_users
         for chunk, lo in enumerate(range(0, total, size.chunk_users)):
             hi = min(lo + size.chunk_users, total)
-            rows = chunk_rows(catalogue, users.take(lo, hi), _rng(seed, STREAM_EVENTS, chunk), size.session_listens)
+            chunk_users = users.take(lo, hi)
+            rows = chunk_rows(catalogue, chunk_users, _rng(seed, STREAM_EVENTS, chunk), size.session_listens)
             log.info("yambda demo: users %d-%d of %d: %d events", lo, hi - 1, total, len(rows.user))
-            yield from _event_tables(rows, catalogue, users.take(lo, hi), event_names)
+            yield from _event_tables(rows, catalogue, chunk_users, event_names)
     if "embeddings" in names:
         for table in _embedding_tables(size, seed, catalogue):
             yield "embeddings", table
@@ -787,5 +792,4 @@ def generate(size: YambdaDemoSize, seed: int) -> dict[str, pl.DataFrame]:
     chunks: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     for name, table in _tables(size, seed, TABLES):
         chunks[name].append(table)
-    return {name: pl.from_arrow(pa.concat_tables(tables) if tables else SCHEMAS[name].empty_table())
-            for name, tables in chunks.items()}
+    return {name: pl.from_arrow(pa.concat_tables(tables)) for name, tables in chunks.items()}
