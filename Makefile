@@ -35,7 +35,7 @@ benchmark-kkbox: $(STAMP)
 	$(VENV)/bin/python -m musicrec.benchmark_run benchmarks/kkbox_kaggle --cores $(CORES)
 
 # The Yambda preparation at the real 50m shape (10,000 users, 934,057 items, 47.8M events) in its own working
-# directory benchmarks/yambda_50m/ (about 1 GB of generated parquet), beside its plain-pandas reference, then
+# directory benchmarks/yambda_50m/ (about 5 GB of generated parquet), beside its plain-pandas reference, then
 # MostPop and ALS (64 factors) with full-catalogue top-100 for every user: benchmarks/yambda_50m/results/
 # benchmarks/steps_yambda.csv.
 benchmark-yambda: $(STAMP)
