@@ -2,7 +2,7 @@
 training sequences, summary each), the friendship graph and the catalogue."""
 
 from musicrec.datasets import lastfm
-from musicrec.io import write_json, write_parquet
+from musicrec.io import write_tables
 from musicrec.scripting import run_script, typed_params
 
 
@@ -10,11 +10,8 @@ def main(smk):
     tables = lastfm.load({name: smk.input[name] for name in lastfm.TABLE_NAMES})
     splits = lastfm.prepare_splits(tables, typed_params(lastfm.SplitParams, smk.params.split))
     for split in ("test", "valid"):
-        for part in ("train", "targets", "cold_users", "sequences"):
-            write_parquet(splits[split][part], smk.output[f"{split}_{part}"])
-        write_json(splits[split]["summary"], smk.output[f"{split}_summary"])
-    write_parquet(splits["neighbours"], smk.output.neighbours)
-    write_parquet(splits["catalogue"], smk.output.catalogue)
+        write_tables(splits[split], smk.output, f"{split}_")
+    write_tables({name: splits[name] for name in ("neighbours", "catalogue")}, smk.output)
 
 
 run_script(main, snakemake)  # noqa: F821

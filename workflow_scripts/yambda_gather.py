@@ -5,7 +5,7 @@ import numpy as np
 import polars as pl
 
 from musicrec.features.yambda import SHARD_PARTS, ProtocolParams, gather, graph_arrays
-from musicrec.io import atomic_path, write_json, write_parquet
+from musicrec.io import atomic_path, write_tables
 from musicrec.scripting import run_script, typed_params
 
 
@@ -15,9 +15,7 @@ def main(smk):
               for i in range(int(smk.params.shards))]
     catalogue = pl.read_parquet(smk.input.catalogue)
     tables = gather(shards, params, smk.wildcards.split, catalogue)
-    write_json(tables.pop("summary"), smk.output.summary)
-    for part, frame in tables.items():
-        write_parquet(frame, smk.output[part])
+    write_tables(tables, smk.output)
     with atomic_path(smk.output.graph) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **graph_arrays(tables["train"], catalogue))
 

@@ -3,7 +3,7 @@ sequences, Listen+ and Like targets and dislikes, under the Yambda protocol."""
 
 from musicrec.datasets import yambda
 from musicrec.features.yambda import SPLITS, ProtocolParams, prepare_shard
-from musicrec.io import write_parquet
+from musicrec.io import write_tables
 from musicrec.scripting import run_script, typed_params
 
 
@@ -11,10 +11,8 @@ def main(smk):
     params = typed_params(ProtocolParams, smk.params.protocol)
     events = yambda.scan_events(smk.input.multi_event)
     for split in SPLITS:
-        tables = prepare_shard(events, params, split, int(smk.wildcards.shard), int(smk.params.shards))
-        for part, frame in tables.items():
-            write_parquet(frame, smk.output[f"{split}_{part}"])
-        del tables
+        write_tables(prepare_shard(events, params, split, int(smk.wildcards.shard), int(smk.params.shards)),
+                     smk.output, f"{split}_")
 
 
 run_script(main, snakemake)  # noqa: F821

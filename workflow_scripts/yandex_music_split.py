@@ -2,7 +2,7 @@
 targets, cold users, training sequences, summary each), the catalogue and the item features."""
 
 from musicrec.datasets import yandex_music
-from musicrec.io import write_json, write_parquet
+from musicrec.io import write_tables
 from musicrec.scripting import run_script, typed_params
 
 
@@ -10,11 +10,8 @@ def main(smk):
     tables = yandex_music.load({name: smk.input[name] for name in yandex_music.TABLE_NAMES})
     splits = yandex_music.prepare_splits(tables, typed_params(yandex_music.SplitParams, smk.params.split))
     for split in ("test", "valid"):
-        for part in ("train", "targets", "cold_users", "sequences"):
-            write_parquet(splits[split][part], smk.output[f"{split}_{part}"])
-        write_json(splits[split]["summary"], smk.output[f"{split}_summary"])
-    write_parquet(splits["catalogue"], smk.output.catalogue)
-    write_parquet(splits["item_features"], smk.output.item_features)
+        write_tables(splits[split], smk.output, f"{split}_")
+    write_tables({name: splits[name] for name in ("catalogue", "item_features")}, smk.output)
 
 
 run_script(main, snakemake)  # noqa: F821

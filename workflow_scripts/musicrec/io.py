@@ -88,3 +88,14 @@ def write_csv(frame, path) -> None:
             frame.write_csv(tmp)
         else:
             frame.to_csv(tmp, index=False)
+
+
+def write_tables(tables: dict, outputs, prefix: str = "") -> None:
+    """Write each of ``tables`` to ``outputs[prefix + name]``: data frames as parquet, dicts (summaries) as
+    JSON (e.g. one split's prepared parts to a rule's ``test_train``, ``test_summary``, ... outputs)."""
+    for name, table in tables.items():
+        path = outputs[f"{prefix}{name}"]
+        if isinstance(table, dict):
+            write_json(table, path)
+        else:
+            write_parquet(table, path)
