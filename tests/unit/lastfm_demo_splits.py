@@ -47,5 +47,6 @@ def write_demo_splits(folder: Path, demo_seed: int = 1,
 
 def model_inputs(registry: str, split_paths: dict[str, str]) -> dict[str, str]:
     """The files a ranking job of ``registry`` reads: train, targets, the catalogue and its registry entry's
-    data parts."""
-    return {part: split_paths[part] for part in ("train", "targets", "catalogue", *models.entry(registry).data)}
+    data parts (the optional ones where the split has them)."""
+    return {part: split_paths[part]
+            for part in ("train", "targets", "catalogue", *models.data_parts(registry, split_paths))}

@@ -63,6 +63,7 @@ def test_load_names_the_training_file_of_an_unknown_item(tmp_path):
     ("user_features", pl.DataFrame({"uid": [1, 2, 3], "x": [1.0, 2.0, 3.0]}), "user_id"),
     ("sequences", pl.DataFrame({"user_id": [1], "item_id": [10]}), "position"),
     ("neighbours", pl.DataFrame({"user_id": [1], "friend_id": [2]}), "neighbour_id"),
+    ("negatives", pl.DataFrame({"user_id": [1], "song_id": [10]}), "item_id"),
 ])
 def test_an_optional_table_without_its_key_column_is_named(tmp_path, part, frame, column):
     paths = {"train": str(tmp_path / "train.parquet"), part: str(tmp_path / f"{part}.parquet")}
@@ -93,6 +94,16 @@ def test_extra_users_get_empty_rows():
     assert data.user_ids.tolist() == [0, 1, 2, 3, 7]
     assert np.diff(data.matrix.indptr).tolist() == [0, 2, 1, 2, 0]
     assert data.history(data.rows([7])).nnz == 0
+
+
+def test_negatives_are_ones_of_known_users_and_catalogue_items(tmp_path):
+    negatives = pl.DataFrame({"user_id": [2, 2, 1, 9, 3], "item_id": [10, 10, 30, 10, 99]})
+    paths = {"train": str(tmp_path / "train.parquet"), "negatives": str(tmp_path / "negatives.parquet")}
+    TRAIN.write_parquet(paths["train"])
+    negatives.write_parquet(paths["negatives"])
+    data = Interactions.load(paths)
+    assert data.negatives.toarray().tolist() == [[0, 0, 1], [1, 0, 0], [0, 0, 0]]  # user 9, item 99 left out
+    assert Interactions.from_frames(TRAIN).negatives is None
 
 
 def test_sequences_from_positions_follow_the_position_not_the_row_order():

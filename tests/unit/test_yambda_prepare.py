@@ -70,6 +70,18 @@ def test_targets_are_listen_plus_and_likes_of_users_seen_in_train(prepared):
     assert test["summary"]["users_with_targets"] == 2
 
 
+def test_train_dislikes_are_the_train_windows_dislike_pairs_of_training_users(prepared):
+    for split in SPLITS:  # user 3's dislike of item 20 (a pair of weight 0, so no training pair) is in both
+        assert pairs(prepared[0][split]["train_dislikes"], "user_id", "item_id") == [(3, 20)], split
+    assert prepared[0]["test"]["summary"]["train_dislike_pairs"] == 1
+    frame = events([*ROWS, (2, 700, 10, "dislike", None), (3, 10 * DAY + 300, 21, "dislike", None)])
+    test = gather([prepare_shard(frame.lazy(), PARAMS, "test")], PARAMS, "test", frame.select("item_id").unique())
+    assert pairs(test["train_dislikes"], "user_id", "item_id") == [(3, 20)], "user 2 has no training pair"
+    data = Interactions.from_frames(test["train"], negatives=test["train_dislikes"],
+                                    catalogue=frame.select("item_id").unique())
+    assert data.negatives.nnz == 1 and data.negatives[data.rows([3])[0], data.columns([20])[0]] == 1
+
+
 def test_training_weights_sum_event_weights_and_played_ratios(prepared):
     train = prepared[0]["test"]["train"]
     weights = {(u, i): (w, n) for u, i, w, n in train.select("user_id", "item_id", "weight", "events").rows()}

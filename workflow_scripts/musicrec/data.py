@@ -3,7 +3,9 @@
 Rows are users and columns are items, each in sorted id order: ``user_ids[r]`` is the dataset id of
 row r, ``item_ids[c]`` that of column c (the catalogue). The training matrix is a CSR matrix of float32
 weights (repeated user-item rows summed). Optional parts: per-user ordered item sequences, item and user
-feature tables aligned to the columns / rows, and a user-user neighbour matrix (e.g. friends).
+feature tables aligned to the columns / rows, a user-user neighbour matrix (e.g. friends), and a
+user-item matrix of explicit negatives (1 where the user disliked the item, e.g. Yambda's training-window
+dislikes).
 
 Memory is linear in the events: at the Yambda 50m shape (10,000 x 934,057, 48M events) the matrix takes
 48M x (4 + 4) bytes plus the row pointers, and the sequences as much again.
@@ -57,6 +59,7 @@ class Interactions:
     item_features: pl.DataFrame | None = None
     user_features: pl.DataFrame | None = None
     neighbours: sp.csr_matrix | None = None
+    negatives: sp.csr_matrix | None = None
     sources: dict[str, str] = field(default_factory=dict)
     _binary: sp.csr_matrix | None = field(default=None, repr=False)
 
@@ -113,7 +116,7 @@ class Interactions:
     def from_frames(cls, train: pl.DataFrame, items: pl.DataFrame | None = None, users: pl.DataFrame | None = None,
                     sequences: pl.DataFrame | None = None, neighbours: pl.DataFrame | None = None,
                     extra_users=None, sources: dict[str, str] | None = None,
-                    catalogue: pl.DataFrame | None = None) -> "Interactions":
+                    catalogue: pl.DataFrame | None = None, negatives: pl.DataFrame | None = None) -> "Interactions":
         """Build from contract tables.
 
         ``train``: user_id, item_id, weight. ``catalogue``: item_id of every item a model may recommend
@@ -122,11 +125,13 @@ class Interactions:
         user_id, item_id, position[, timestamp] (each user's training items in order); without it, a
         ``timestamp`` column of ``train`` orders the events. Timestamps, where given, are kept in
         ``sequences.times`` (time-decayed models read them). ``neighbours``: user_id, neighbour_id.
+        ``negatives``: user_id, item_id of explicit negative pairs (users without a row and items outside
+        the catalogue are left out).
         ``extra_users``: ids that get a row even without training pairs (e.g. the users to recommend to).
         ``sources`` names the file of each table (keys as in :data:`TABLE_KEYS`) for error messages.
         """
         tables = {"train": train, "catalogue": catalogue, "item_features": items, "user_features": users,
-                  "sequences": sequences, "neighbours": neighbours}
+                  "sequences": sequences, "neighbours": neighbours, "negatives": negatives}
         names = {name: name.replace("_", " ") for name in tables} | (sources or {})
         _check_tables(tables, names)
         source = names["train"]
@@ -170,24 +175,32 @@ class Interactions:
             data.neighbours = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (a[keep], b[keep])),
                                             shape=(data.n_users, data.n_users))
             data.neighbours.data[:] = 1.0
+        if negatives is not None:
+            rows = data.rows(negatives["user_id"].to_numpy())
+            cols = data.columns(negatives["item_id"].to_numpy())
+            keep = (rows >= 0) & (cols >= 0)
+            data.negatives = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], cols[keep])),
+                                           shape=(data.n_users, data.n_items))
+            data.negatives.data[:] = 1.0
         return data
 
     @classmethod
     def load(cls, paths: dict[str, str], extra_users=None) -> "Interactions":
         """From parquet files: ``train`` (required), ``catalogue``, ``item_features``, ``user_features``,
-        ``sequences``, ``neighbours``."""
+        ``sequences``, ``neighbours``, ``negatives``."""
         def optional(name):
             return read_interactions(paths[name], TABLE_KEYS[name], name.replace("_", " ")) if paths.get(name) else None
 
         return cls.from_frames(read_interactions(paths["train"], INTERACTION_COLUMNS), optional("item_features"),
                                optional("user_features"), optional("sequences"), optional("neighbours"), extra_users,
                                sources={name: str(path) for name, path in paths.items()},
-                               catalogue=optional("catalogue"))
+                               catalogue=optional("catalogue"), negatives=optional("negatives"))
 
 
 # The columns each table of :meth:`Interactions.from_frames` must have.
 TABLE_KEYS = {"train": INTERACTION_COLUMNS, "catalogue": ("item_id",), "item_features": ("item_id",), "user_features": ("user_id",),
-              "sequences": ("user_id", "item_id", "position"), "neighbours": ("user_id", "neighbour_id")}
+              "sequences": ("user_id", "item_id", "position"), "neighbours": ("user_id", "neighbour_id"),
+              "negatives": ("user_id", "item_id")}
 # Which id each key column holds, to check that the tables agree on its type.
 ID_OF_COLUMN = {"user_id": "user", "neighbour_id": "user", "item_id": "item"}
 

@@ -54,7 +54,7 @@ def _timed(action):
 
 def fit_and_recommend(run: Run, paths: dict[str, str], list_length: int, exclude_seen: bool):
     """Fit ``run``'s recommender on ``paths`` (train, catalogue, and the optional item_features,
-    user_features, sequences, neighbours) and return (top-K lists for every user of ``paths["targets"]``,
+    user_features, sequences, neighbours, negatives) and return (top-K lists for every user of ``paths["targets"]``,
     the training report, the fitted model)."""
     seed_everything(run.seed)
     users = np.unique(read_targets(paths["targets"])["user"].to_numpy())

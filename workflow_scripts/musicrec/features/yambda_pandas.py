@@ -25,7 +25,7 @@ def _pair_weights(train: pd.DataFrame, params: ProtocolParams) -> pd.DataFrame:
 
 
 def prepare(path, params: ProtocolParams) -> dict[str, dict[str, pd.DataFrame]]:
-    """Per split: train, sequences, targets_listen_plus, targets_like and dislikes of the flat
+    """Per split: train, sequences, targets_listen_plus, targets_like, dislikes and train_dislikes of the flat
     multi_event file at ``path``, as :func:`musicrec.features.yambda.prepare_shard` gives them for one
     shard (before the item filter of gather)."""
     events = pd.read_parquet(path)
@@ -57,5 +57,6 @@ def prepare(path, params: ProtocolParams) -> dict[str, dict[str, pd.DataFrame]]:
             "targets_listen_plus": targets(window[is_listen & (window["played_ratio_pct"] >= params.listen_plus_ratio)]),
             "targets_like": targets(window[window["event_type"] == "like"]),
             "dislikes": targets(window[window["event_type"] == "dislike"]),
+            "train_dislikes": targets(train[train["event_type"] == "dislike"]),
         }
     return out
