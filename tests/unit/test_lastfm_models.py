@@ -130,7 +130,8 @@ GENERATORS = {"popularity_users": ("popularity", {"by": "users"}), "item_knn": (
               "content_knn": ("content_knn", {"seed_items": 5, "neighbours": 20})}
 DEPTHS = {"popularity_users": 30, "item_knn": 40, "content_knn": 30}
 RERANKERS = {"rf_ranker": {"n_estimators": 20, "max_depth": 6, "min_samples_leaf": 5},
-             "ltr_ranker": {"num_boost_round": 20, "num_leaves": 7, "min_data_in_leaf": 5}}
+             "ltr_ranker": {"num_boost_round": 20, "num_leaves": 7, "min_data_in_leaf": 5},
+             "catboost_ranker": {"iterations": 20, "depth": 4}}
 LIST_LENGTH = 10
 
 

@@ -9,6 +9,9 @@ The protocol is the Yambda paper's (Ploshkin et al., "Yambda-5B", 2025), so numb
 * targets: Listen+ (listens with played_ratio_pct >= ``listen_plus_ratio``, 50) and Like, as distinct
   (user, item) pairs of the split's test window, for users seen in its train only; the test window's
   dislikes are kept for Dislike-FPR;
+* training dislikes (``train_dislikes``): the distinct (user, item) pairs of the train window's dislike
+  events of the split's training users (a later undislike does not remove one), the explicit negatives
+  of the models that read the ``negatives`` data part (LightGCN's ``dislike_negatives``);
 * training pairs: per (user, item), the sum over its train events of their type's weight
   (``event_weights``; a listen's weight times its played ratio / 100 when ``weight_by_played_ratio``), with
   the event count; pairs of weight 0 are left out (only dislikes or un- events, by default). Re-listens
@@ -34,12 +37,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from .listening import listening_features
+
 log = logging.getLogger(__name__)
 
 DAY = 86_400
 SPLITS = ("test", "valid")
 # The parts of a split that one shard prepares (the others are built from them by gather).
-SHARD_PARTS = ("train", "sequences", "targets_listen_plus", "targets_like", "dislikes")
+SHARD_PARTS = ("train", "sequences", "targets_listen_plus", "targets_like", "dislikes", "train_dislikes")
 TARGET_SETS = ("listen_plus", "like")
 DEFAULT_EVENT_WEIGHTS = {"listen": 1.0, "like": 4.0, "dislike": 0.0, "unlike": 0.0, "undislike": 0.0}
 
@@ -123,6 +128,7 @@ def _split_queries(events: pl.LazyFrame, params: ProtocolParams, split: str) -> 
                                                      & (pl.col("played_ratio_pct") >= params.listen_plus_ratio))),
         "targets_like": targets(window.filter(pl.col("event_type") == "like")),
         "dislikes": targets(window.filter(pl.col("event_type") == "dislike")),
+        "train_dislikes": targets(train.filter(pl.col("event_type") == "dislike")),
     }
 
 
@@ -155,8 +161,9 @@ def prepare_shard(events: pl.LazyFrame, params: ProtocolParams, split: str, shar
 def gather(shards: list[dict[str, pl.DataFrame]], params: ProtocolParams, split: str,
            catalogue: pl.DataFrame) -> dict:
     """One split's prepared tables from its shard parts: train, sequences, the target sets, dislikes,
-    targets (every pair of either target set: who gets a list), cold_users (none: only users seen in train
-    are scored) and the summary. The item filter (``min_item_users``) runs here, over every user."""
+    train_dislikes, targets (every pair of either target set: who gets a list), cold_users (none: only users
+    seen in train are scored) and the summary. The item filter (``min_item_users``) runs here, over every
+    user."""
     parts = {part: _ordered(part, pl.concat([s[part] for s in shards], how="vertical")) for part in SHARD_PARTS}
     if params.min_item_users:
         kept = (parts["train"].group_by("item_id").len().filter(pl.col("len") >= params.min_item_users)
@@ -166,7 +173,7 @@ def gather(shards: list[dict[str, pl.DataFrame]], params: ProtocolParams, split:
         users = parts["train"].select("user_id").unique()
         parts["sequences"] = _ordered("sequences", parts["sequences"].join(kept, on="item_id", how="semi")
                                       .join(users, on="user_id", how="semi"))
-        for name in ("targets_listen_plus", "targets_like", "dislikes"):
+        for name in ("targets_listen_plus", "targets_like", "dislikes", "train_dislikes"):
             parts[name] = parts[name].join(users, on="user_id", how="semi")
         log.info("%s: items with fewer than %d training users removed %d of %d training pairs", split,
                  params.min_item_users, before - parts["train"].height, before)
@@ -184,6 +191,7 @@ def gather(shards: list[dict[str, pl.DataFrame]], params: ProtocolParams, split:
         **{f"{t}_pairs": parts[f"targets_{t}"].height for t in TARGET_SETS},
         **{f"{t}_users": parts[f"targets_{t}"]["user_id"].n_unique() for t in TARGET_SETS},
         "dislike_pairs": parts["dislikes"].height,
+        "train_dislike_pairs": parts["train_dislikes"].height,
         "sequence_order": "timestamp",
         "shards": len(shards),
     }
@@ -223,3 +231,23 @@ def graph_arrays(train: pl.DataFrame, catalogue: pl.DataFrame) -> dict[str, np.n
             "edge_weight": train["weight"].to_numpy().astype(np.float32),
             "edge_count": train["events"].to_numpy().astype(np.int64),
             "user_ids": user_ids, "item_ids": item_ids}
+
+
+CANDIDATE_ENTITIES = {"item_id": "track", "artist_id": "artist", "album_id": "album"}
+
+
+def candidate_features(candidates: pl.DataFrame, train: pl.DataFrame, item_features: pl.DataFrame,
+                       sequences: pl.DataFrame, half_life_days: float = 7.0, recent: int = 50,
+                       embedding_prefix: str = "embed_") -> pl.DataFrame:
+    """The re-rankers' features of one split's candidates (user_id, item_id, the generators' columns), from
+    its training pairs (``train``: user_id, item_id, weight, events), its listens (``sequences``) and the
+    catalogue's ``item_features`` (artist_id, album_id, audio embeddings embed_0..):
+    :func:`~musicrec.features.listening.listening_features` for the track, its artist and its album
+    (popularity in training users and weight, listens and listens decayed with a ``half_life_days``
+    half-life, as DecayPop; the user's weight share, listens, decayed listens and days since the last listen),
+    the user's activity plus ``user_events`` (their training events of every type), and the cosine of the
+    track's audio embedding to the user's ``recent`` latest listens and to their weighted training profile.
+    Missing values become -1."""
+    events = train.group_by("user_id").agg(pl.col("events").cast(pl.Int64).sum().alias("user_events"))
+    return listening_features(candidates.join(events, on="user_id", how="left"), train, sequences, item_features,
+                              CANDIDATE_ENTITIES, half_life_days, recent, embedding_prefix)
