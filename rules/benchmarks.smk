@@ -67,3 +67,48 @@ rule yambda_prepare_pandas:
         protocol=config["yambda"]["protocol"],
     script:
         "../workflow_scripts/yambda_prepare_pandas.py"
+
+
+# The 50m-shaped demo catalogue's audio embeddings alone (the demo generator's embeddings table at size 50m,
+# the configured demo seed), the items of the ANN benchmark. Not part of any default target.
+use rule yambda_demo_data as ann_benchmark_embeddings with:
+    output:
+        embeddings="results/benchmarks/ann/yambda50m_embeddings.parquet",
+    log:
+        "results/logs/benchmarks/ann/embeddings.log",
+    benchmark:
+        "results/benchmarks/ann/embeddings.tsv"
+    params:
+        dataset="yambda",
+        size="50m",
+        seed=config["yambda"]["demo"]["seed"],
+
+
+# FAISS at catalogue scale (musicrec.retrieval.ann_benchmark): the source run's Yambda demo item vectors
+# plus the projected 50m-shaped embeddings (about 1.7M), queried by the demo's user vectors; recall@10
+# against one exact search and queries per second for each configured variant (IVF-Flat over nprobe, HNSW
+# over efSearch; inner product or the MIPS-to-L2 reduction), next to uniform vectors on the sphere.
+# Not part of any default target.
+rule ann_benchmark:
+    input:
+        models=f"results/yambda/models/{config['ann_benchmark']['source']}/seed0",
+        train="results/yambda/split/test/train.parquet",
+        item_features=PREPARED["yambda"]["item_features"],
+        embeddings="results/benchmarks/ann/yambda50m_embeddings.parquet",
+    output:
+        curve="results/benchmarks/ann/curve.csv",
+        summary="results/benchmarks/ann/summary.json",
+    log:
+        "results/logs/benchmarks/ann/benchmark.log",
+    benchmark:
+        "results/benchmarks/ann/benchmark.tsv"
+    conda:
+        "../envs/ranking.yaml"
+    threads: 2
+    resources:
+        mem_mb=12000,
+        runtime=30,
+    params:
+        settings=config["ann_benchmark"],
+    script:
+        "../workflow_scripts/ann_benchmark.py"

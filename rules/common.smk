@@ -134,7 +134,9 @@ def run_params(wildcards):
     """What a model job builds: dataset, run name, registered model and its hyper-parameters."""
     run = RUNS[wildcards.dataset][wildcards.model]
     hyperparameters = {
-        k: v for k, v in run["hyperparameters"].items() if k != "generators"
+        k: v
+        for k, v in run["hyperparameters"].items()
+        if k not in ("generators", "source")
     }
     return {
         "dataset": wildcards.dataset,
@@ -171,11 +173,12 @@ def prepared(dataset, split, parts):
 
 
 def _ranking_inputs(wildcards, split):
+    model = RUNS[wildcards.dataset][wildcards.model]["registry"]
     parts = (
         "train",
         "targets",
         "catalogue",
-        *entry(wildcards.dataset, wildcards.model).data,
+        *registry.data_parts(model, PREPARED[wildcards.dataset]),
     )
     return prepared(wildcards.dataset, split, parts)
 
@@ -183,7 +186,7 @@ def _ranking_inputs(wildcards, split):
 def ranking_inputs(wildcards):
     """A recommender's inputs on the test split: training pairs, the users to serve (targets), the
     catalogue, and the data parts its registry entry reads (item and user features, sequences,
-    neighbours)."""
+    neighbours; its optional parts, e.g. negatives, where the dataset prepares them)."""
     return _ranking_inputs(wildcards, "test")
 
 
@@ -215,6 +218,29 @@ def rerank_inputs(wildcards):
         for part, path in prepared(wildcards.dataset, split, parts).items():
             inputs[f"{split}_{part}"] = path
     return inputs
+
+
+def serving_source(wildcards):
+    """A serving run's source run and the seed of its artefacts (seed 0 for an unseeded source)."""
+    source = RUNS[wildcards.dataset][wildcards.model]["hyperparameters"]["source"]
+    return {
+        "name": source,
+        "seed": generator_seed(wildcards.dataset, source, int(wildcards.seed)),
+    }
+
+
+def serving_inputs(wildcards):
+    """A serving run's inputs: its source's artefact folder at the same seed, and the test split's
+    training pairs, targets, catalogue and item features."""
+    source = serving_source(wildcards)
+    return {
+        "models": f"results/{wildcards.dataset}/models/{source['name']}/seed{source['seed']}",
+        **prepared(
+            wildcards.dataset,
+            "test",
+            ("train", "targets", "catalogue", "item_features"),
+        ),
+    }
 
 
 def candidate_feature_tables(wildcards):
@@ -254,21 +280,21 @@ def k_values(wildcards):
     return config[wildcards.dataset]["evaluation"]["k_values"]
 
 
-# Models whose lists the ranking evaluation scores (CPU and GPU recommenders, re-rankers).
+# Models whose lists the ranking evaluation scores (CPU and GPU recommenders, re-rankers, serving runs).
 EVALUATED_MODELS = "|".join(
     [
-        names_pattern(("ranking", "reranking"), gpu=False),
+        names_pattern(("ranking", "reranking", "serving"), gpu=False),
         names_pattern(("ranking",), gpu=True),
     ]
 )
 
 
 def models_in_summary(dataset):
-    """The models a dataset's summary lists: its ranking and re-ranking runs, or its classifiers and
-    blend."""
+    """The models a dataset's summary lists: its ranking, re-ranking and serving runs, or its classifiers
+    and blend."""
     if dataset in CLASSIFICATION_DATA:
         return runs_of(dataset, ("classification",)) + ["blend"]
-    return runs_of(dataset, ("ranking", "reranking"))
+    return runs_of(dataset, ("ranking", "reranking", "serving"))
 
 
 def metric_files(wildcards):
@@ -340,6 +366,7 @@ def model_benchmarks(dataset):
     else:
         jobs = [f"recommend/{m}/seed{s}" for m, s in run_table(dataset, ("ranking",))]
         jobs += [f"rerank/{m}/seed{s}" for m, s in run_table(dataset, ("reranking",))]
+        jobs += [f"serve/{m}/seed{s}" for m, s in run_table(dataset, ("serving",))]
         generators = {
             g
             for r in runs_of(dataset, ("reranking",))

@@ -108,3 +108,34 @@ rule similar_items:
         neighbours=similar_item_neighbours,
     script:
         "../workflow_scripts/similar_items.py"
+
+
+# Serve a ranking run's factor vectors (the run's source, same seed) through a FAISS index, with the cold
+# items projected from their audio embeddings (musicrec.retrieval.serving); the report holds the index's
+# recall and speed against exact search and the cold-start recall.
+rule serve:
+    input:
+        unpack(serving_inputs),
+    output:
+        topk="results/{dataset}/topk/{model}/seed{seed}.parquet",
+        report="results/{dataset}/training/{model}/seed{seed}.json",
+    log:
+        "results/logs/{dataset}/serve/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/{dataset}/serve/{model}/seed{seed}.tsv"
+    wildcard_constraints:
+        model=names_pattern(("serving",), gpu=False),
+    conda:
+        "../envs/ranking.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        run=run_params,
+        source=serving_source,
+        list_length=list_length,
+        exclude_seen=exclude_seen,
+        k_values=k_values,
+    script:
+        "../workflow_scripts/serve.py"

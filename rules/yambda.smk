@@ -30,9 +30,11 @@ PREPARED["yambda"] = {
     "graph": "results/yambda/split/{split}/graph.npz",
     "catalogue": "results/yambda/items/catalogue.parquet",
     "item_features": "results/yambda/items/features.parquet",
+    # The models' data part "negatives" (explicit negatives): the training window's dislikes.
+    "negatives": "results/yambda/split/{split}/train_dislikes.parquet",
 }
 EVALUATION_PARTS["yambda"] = ("targets_listen_plus", "targets_like", "dislikes")
-CANDIDATE_FEATURE_TABLES["yambda"] = ("train", "item_features")
+CANDIDATE_FEATURE_TABLES["yambda"] = ("train", "item_features", "sequences")
 PREPARATION_BENCHMARKS["yambda"] = [
     f"results/benchmarks/yambda/{step}.tsv"
     for step in (["demo_data"] if config["yambda"]["data"] == "demo" else [])

@@ -15,7 +15,7 @@ PREPARED["yandex_music"] = {
     "catalogue": "results/yandex_music/split/catalogue.parquet",
     "item_features": "results/yandex_music/split/item_features.parquet",
 }
-CANDIDATE_FEATURE_TABLES["yandex_music"] = ("train", "item_features")
+CANDIDATE_FEATURE_TABLES["yandex_music"] = ("train", "item_features", "sequences")
 PREPARATION_BENCHMARKS["yandex_music"] = [
     f"results/benchmarks/yandex_music/{step}.tsv"
     for step in (["demo_data"] if config["yandex_music"]["data"] == "demo" else [])

@@ -5,7 +5,8 @@ import math
 import polars as pl
 import pytest
 
-from musicrec.metrics.ranking import coverage_at_k, dislike_fpr_at_k, dislike_metrics, per_user_at_k, ranking_metrics
+from musicrec.metrics.ranking import (coverage_at_k, dislike_fpr_at_k, dislike_metrics, per_user_at_k,
+                                     positive_dislike_auc, ranking_metrics)
 
 
 def recs(rows):
@@ -95,3 +96,17 @@ def test_dislike_metrics_at_every_k_and_nan_without_dislikes():
     assert math.isnan(dislike_fpr_at_k(RECS, DISLIKES.head(0), 10))
     with pytest.raises(ValueError, match="at least 1"):
         dislike_fpr_at_k(RECS, DISLIKES, 0)
+
+
+def test_positive_dislike_auc_counts_pairs_with_the_unlisted_tail_tied():
+    lists = recs([(1, "a", 1), (1, "b", 2), (1, "c", 3), (1, "d", 4), (2, "x", 1), (2, "y", 2)])
+    positives = rel([(1, "a"), (1, "c"), (1, "e"), (2, "y"), (3, "q"), (5, "m")])
+    dislikes = rel([(1, "b"), (1, "d"), (1, "z"), (2, "x"), (4, "w"), (5, "n")])
+    # User 1: a beats b, d, z (3); c beats d and z, loses to b (2); unlisted e loses to b and d, ties the
+    # unlisted z (0.5): 5.5 of 9 pairs. User 2: its positive y is below its dislike x: 0. User 5 has no
+    # list, so its two items tie: 0.5. Users 3 and 4 lack one of the two sets and are not counted.
+    assert positive_dislike_auc(lists, positives, dislikes) == pytest.approx((5.5 / 9 + 0 + 0.5) / 3)
+
+
+def test_positive_dislike_auc_is_nan_without_a_user_holding_both():
+    assert math.isnan(positive_dislike_auc(RECS, rel([(1, "a")]), rel([(2, "y")])))

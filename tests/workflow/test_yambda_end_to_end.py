@@ -20,8 +20,16 @@ TINY = {
         "als": {"factors": 16, "iterations": 5},
         "implicit_bpr": {"factors": 16, "iterations": 20},
         "sasrec": {"epochs": 2, "max_length": 20, "hidden_size": 16, "negatives": 0},
+        "lightgcn": {"epochs": 2, "embedding_dim": 16},
+        "lightgcn_cold": {"epochs": 2, "embedding_dim": 16},
+        "catboost_yetirank": {"iterations": 20},
+        "catboost_logloss": {"iterations": 20},
     }},
-    "yandex_music": {"demo": {"size": "tiny"}, "models": {"als": {"factors": 16, "iterations": 5}}},
+    "yandex_music": {"demo": {"size": "tiny"}, "models": {
+        "als": {"factors": 16, "iterations": 5},
+        "catboost_yetirank": {"iterations": 20},
+        "catboost_logloss": {"iterations": 20},
+    }},
 }
 
 
@@ -41,6 +49,9 @@ def test_yambda_models_are_scored_under_the_paper_protocol(built):
     expected = {f"{target}/{name}@{k}" for target in ("listen_plus", "like")
                 for name in ("ndcg", "recall", "coverage", "hit_rate", "map") for k in (10, 50, 100)}
     assert expected | {f"dislike_fpr@{k}" for k in (10, 50, 100)} <= set(metrics["metrics"])
+    for target in ("listen_plus", "like"):
+        auc = metrics["metrics"][f"{target}/auc_vs_dislikes"]
+        assert auc is None or 0.0 <= auc <= 1.0, "null only when no user has both positives and dislikes"
     protocol = metrics["protocol"]
     assert "history not masked" in protocol["candidates"] and "25913600" in protocol["split"]
     assert protocol["listen_plus_users_evaluated"] > 0
@@ -63,9 +74,24 @@ def test_yambda_sharded_preparation_and_graph(built):
     assert similar.columns == ["item_id", "similar_item_id", "score", "rank"]
 
 
+def test_yambda_reranker_and_served_lightgcn_with_cold_items(built):
+    results = built / "results/yambda"
+    reranker = json.loads((results / "training/catboost_yetirank/seed0.json").read_text())
+    assert reranker["loss"] == "YetiRank" and 0 <= reranker["validation_ndcg@10"] <= 1
+    assert set(reranker["generators"]) == {"most_pop", "decay_pop", "als", "item_knn", "content"}
+    held_out = pl.read_parquet(results / "models/lightgcn_cold/seed0/held_out_items.parquet")["item_id"]
+    served = json.loads((results / "training/lightgcn_cold_ann/seed0.json").read_text())
+    assert served["source"] == "lightgcn_cold" and served["cold_items"] >= held_out.len() > 0
+    assert served["index"]["index_type"] == "IndexIVFFlat"
+    assert served["cold_start"]["cold_items"] == served["cold_items"]
+    lists = pl.read_parquet(results / "topk/lightgcn_cold_ann/seed0.parquet")
+    assert lists["item"].is_in(held_out.implode()).any(), "held-out items are served from their audio"
+
+
 def test_yandex_music_rules_run_as_a_second_dataset(built):
     results = built / "results/yandex_music"
     summary = pl.read_csv(results / "summary.csv")
-    assert set(summary["model"]) == {"most_pop", "item_knn", "als"}
+    assert set(summary["model"]) == {"most_pop", "decay_pop", "item_knn", "als", "catboost_yetirank",
+                                     "catboost_logloss"}
     assert summary.filter(pl.col("metric") == "ndcg@10")["mean"].min() >= 0
     assert (results / "similar_items/als/seed0.parquet").exists()

@@ -4,7 +4,9 @@ and check every dataset's model runs against the model registry and the models' 
 A dataset's ``models`` block maps run names to hyper-parameters. A run name is a registered model's key
 (``als: {factors: 512}``), or any name with ``model: <registered key>`` in its block, so that one model can
 run in several variants (``popularity_users: {model: popularity, by: users}``). Hyper-parameters are
-checked against ``$defs/models/<key>`` of the schema, which also holds their defaults.
+checked against ``$defs/models/<key>`` of the schema, which also holds their defaults. Two keys are read by
+the rules, not by the model: a re-ranker's ``generators`` and a serving run's ``source`` (a ranking run of
+the same dataset whose vectors it serves).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import yaml
 from . import models
 
 # Which tasks each dataset's models may serve.
-DATASET_TASKS = {"kkbox": ("classification",), "lastfm": ("ranking", "reranking"), "yambda": ("ranking", "reranking"),
-                 "yandex_music": ("ranking", "reranking")}
+DATASET_TASKS = {"kkbox": ("classification",), "lastfm": ("ranking", "reranking", "serving"),
+                 "yambda": ("ranking", "reranking", "serving"), "yandex_music": ("ranking", "reranking", "serving")}
 
 
 def _schema(schema_path) -> dict:
@@ -79,7 +81,8 @@ def model_runs(config: dict, schema_path) -> tuple[dict[str, dict[str, dict]], s
             if error is not None:
                 return runs, _one_line(error, where)
             runs[dataset][name] = {"registry": key, "hyperparameters": with_defaults(block, definition)}
-        problem = _generator_problem(dataset, runs[dataset]) or _blend_problem(dataset, config, runs[dataset])
+        problem = (_generator_problem(dataset, runs[dataset]) or _source_problem(dataset, runs[dataset])
+                   or _blend_problem(dataset, config, runs[dataset]))
         if problem:
             return runs, problem
     return runs, None
@@ -94,6 +97,17 @@ def _generator_problem(dataset: str, runs: dict[str, dict]) -> str | None:
                 rankers = [n for n, r in runs.items() if models.REGISTRY[r["registry"]].task == "ranking"]
                 return (f"config.yaml is invalid: {dataset}.models.{name}.generators: {generator!r} is not a "
                         f"ranking model of {dataset} (configured: {', '.join(rankers)})")
+    return None
+
+
+def _source_problem(dataset: str, runs: dict[str, dict]) -> str | None:
+    """A serving run's source must be a ranking run of the same dataset."""
+    rankers = [n for n, r in runs.items() if models.REGISTRY[r["registry"]].task == "ranking"]
+    for name, run in runs.items():
+        source = run["hyperparameters"].get("source")
+        if models.REGISTRY[run["registry"]].task == "serving" and source not in rankers:
+            return (f"config.yaml is invalid: {dataset}.models.{name}.source: {source!r} is not a ranking model "
+                    f"of {dataset} (configured: {', '.join(rankers)})")
     return None
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from .errors import InputDataError
-from .metrics.ranking import dislike_metrics, ranking_metrics
+from .metrics.ranking import dislike_metrics, positive_dislike_auc, ranking_metrics
 from .schema import TARGET_COLUMNS, read_interactions, read_targets, read_topk
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,9 @@ def evaluate_target_sets(lists: pl.DataFrame, target_sets: dict[str, pl.DataFram
                          protocol: Protocol, cold_users: pl.Series | None = None,
                          dislikes: pl.DataFrame | None = None, source: str = "top-K lists") -> dict:
     """:func:`evaluate_lists` once per named target set (e.g. Yambda's Listen+ and Like), metric names
-    prefixed ``<set>/``, and with ``dislikes`` (user, item) the Dislike-FPR@K of the lists."""
+    prefixed ``<set>/``, and with ``dislikes`` (user, item) the Dislike-FPR@K of the lists and, per target
+    set, ``<set>/auc_vs_dislikes``: the AUC of each user's list ranking that set's positives above the
+    user's test dislikes (:func:`~musicrec.metrics.ranking.positive_dislike_auc`)."""
     result: dict = {"metrics": {}, "cold_start_metrics": {}}
     for name, targets in target_sets.items():
         part = evaluate_lists(lists, targets, train, protocol, cold_users, source)
@@ -88,6 +90,8 @@ def evaluate_target_sets(lists: pl.DataFrame, target_sets: dict[str, pl.DataFram
         result["protocol"] = {**result.get("protocol", {}), **part["protocol"], f"{name}_users_evaluated": evaluated}
         result["metrics"].update({f"{name}/{k}": v for k, v in part["metrics"].items()})
         result["cold_start_metrics"].update({f"{name}/{k}": v for k, v in part["cold_start_metrics"].items()})
+        if dislikes is not None:
+            result["metrics"][f"{name}/auc_vs_dislikes"] = positive_dislike_auc(lists, targets, dislikes)
     if dislikes is not None:
         result["metrics"].update(dislike_metrics(lists, dislikes, sorted(protocol.k_values)))
         result["protocol"]["dislike_users"] = dislikes["user"].n_unique()

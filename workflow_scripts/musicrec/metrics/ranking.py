@@ -17,6 +17,9 @@ is in R_u):
 - Coverage@K = distinct items in any user's top K / catalogue size (a property of all lists together).
 - Dislike-FPR@K = mean over users with test dislikes D_u of |L_u ∩ D_u| / |D_u|: the share of a user's
   test dislikes that land in their top K: a false-positive rate over known negatives (lower is better).
+- AUC(positives vs dislikes) = mean over users with both test positives R_u and test dislikes D_u of
+  (1 / |R_u||D_u|) Σ_{r∈R_u, d∈D_u} ([rank(r) < rank(d)] + ½ [rank(r) = rank(d)]), where an item outside the
+  list has rank |L_u| + 1 (the unlisted tail counts as tied: the expected AUC under a random order of the tail).
 """
 
 from __future__ import annotations
@@ -116,3 +119,55 @@ def dislike_metrics(recommendations: pl.DataFrame, dislikes: pl.DataFrame, k_val
     """:func:`dislike_fpr_at_k` at every K: keys like ``dislike_fpr@10``."""
     return {f"dislike_fpr@{k}": dislike_fpr_at_k(recommendations, dislikes, k, user, item, rank)
             for k in sorted(k_values)}
+
+
+def positive_dislike_auc(recommendations: pl.DataFrame, relevant: pl.DataFrame, dislikes: pl.DataFrame,
+                         user: str = "user", item: str = "item", rank: str = "rank") -> float:
+    """AUC of each user's list ordering their test positives (``relevant``) above their test dislikes,
+    averaged over users who have both (see the module docstring; 0.5 = no better than chance, 1 = every
+    positive above every dislike). Computed per user as the Mann-Whitney U statistic over the ranks, ties
+    (e.g. both unlisted) counting one half. NaN when no user has both."""
+    check_ranks(recommendations, user, rank)
+    positives = relevant.select(user, item).unique().with_columns(pl.lit(1, pl.Int8).alias("positive"))
+    negatives = dislikes.select(user, item).unique().with_columns(pl.lit(0, pl.Int8).alias("positive"))
+    both = positives.select(user).unique().join(negatives.select(user).unique(), on=user)
+    if both.height == 0:
+        return float("nan")
+    length = recommendations.group_by(user).agg(pl.col(rank).max().alias("length"))
+    pairs = (pl.concat([positives, negatives]).join(both, on=user, how="semi")
+             .join(recommendations.select(user, item, rank), on=[user, item], how="left")
+             .join(length, on=user, how="left")
+             .with_columns(pl.coalesce(rank, pl.col("length").fill_null(0) + 1).alias("position"))
+             .with_columns((-pl.col("position")).rank("average").over(user).alias("order")))
+    per_user = pairs.group_by(user).agg(
+        (pl.col("positive") == 1).sum().alias("n_positive"), (pl.col("positive") == 0).sum().alias("n_negative"),
+        pl.col("order").filter(pl.col("positive") == 1).sum().alias("positive_order_sum"))
+    auc = ((pl.col("positive_order_sum") - pl.col("n_positive") * (pl.col("n_positive") + 1) / 2)
+           / (pl.col("n_positive") * pl.col("n_negative")))
+    return float(per_user.select(auc).to_series().mean())
+
+
+def cold_start_recall(scores: np.ndarray, relevant: np.ndarray, k_values, seed: int = 0) -> dict[str, float]:
+    """Recall@K of cold-start items: each user (row) ranks the n cold items (columns) by ``scores`` (users x n;
+    ties to the lower column) and Recall@K = |top K ∩ R_u| / |R_u|, R_u the user's relevant cold items
+    (``relevant``: users x n booleans), averaged over users with at least one. The same under a uniformly
+    random order (numpy generator seeded with ``seed``) gives ``random_recall@K``, whose expectation is
+    min(K, n) / n (``expected_random_recall@K``). Keys also hold ``users``, ``pairs`` and ``cold_items``."""
+    relevant = np.asarray(relevant, dtype=bool)
+    evaluated = relevant.any(axis=1)
+    relevant = relevant[evaluated]
+    scores = np.asarray(scores, dtype=np.float64)[evaluated]
+    n_items = relevant.shape[1]
+    result: dict[str, float] = {"users": int(len(relevant)), "pairs": int(relevant.sum()), "cold_items": int(n_items)}
+    random_scores = np.random.default_rng(seed).random(scores.shape)
+    by_score = np.argsort(-scores, axis=1, kind="stable")
+    by_chance = np.argsort(random_scores, axis=1, kind="stable")
+    counts = relevant.sum(axis=1)
+    for k in sorted(k_values):
+        if k < 1:
+            raise ValueError("K must be at least 1")
+        for name, order in (("recall", by_score), ("random_recall", by_chance)):
+            hits = np.take_along_axis(relevant, order[:, :k], axis=1).sum(axis=1)
+            result[f"{name}@{k}"] = float(np.mean(hits / counts)) if len(counts) else float("nan")
+        result[f"expected_random_recall@{k}"] = min(k, n_items) / n_items if n_items else float("nan")
+    return result

@@ -2,13 +2,17 @@
 
 Each entry says where the class lives ("module:Class", imported on first use), the task it serves, whether
 its output depends on the seed (unseeded models run once, as seed 0), whether its jobs go to the GPU rule,
-and which optional parts of the prepared data it reads (so a model's jobs depend only on those files):
+which parts of the prepared data it reads besides the training pairs (so a model's jobs depend only on
+those files), and which parts it reads only where the dataset prepares them (``optional``: e.g. the
+training-window dislikes that Yambda has and Last.fm has not; a model must work without them, see
+:func:`data_parts`):
 
 * tasks: ``ranking`` (a :class:`~musicrec.models.base.Recommender` fitted on interactions), ``reranking``
-  (a :class:`~musicrec.models.base.BinaryClassifier` over other models' candidate lists), ``classification``
-  (a BinaryClassifier over a dataset's feature tables, e.g. KKBox);
+  (a :class:`~musicrec.models.base.BinaryClassifier` over other models' candidate lists), ``serving``
+  (top-K lists of another run's factors through an ANN index, :mod:`musicrec.retrieval.serving`; the run's
+  ``source`` names that run), ``classification`` (a BinaryClassifier over a dataset's feature tables, e.g. KKBox);
 * data parts: ``item_features``, ``user_features``, ``sequences`` (ordered histories), ``neighbours``
-  (a user-user graph such as friends).
+  (a user-user graph such as friends), ``negatives`` (explicit negative user-item pairs, e.g. dislikes).
 
 This module imports nothing heavy, so the Snakefile can read it at parse time.
 """
@@ -18,8 +22,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-TASKS = ("ranking", "reranking", "classification")
-DATA_PARTS = ("item_features", "user_features", "sequences", "neighbours")
+TASKS = ("ranking", "reranking", "serving", "classification")
+DATA_PARTS = ("item_features", "user_features", "sequences", "neighbours", "negatives")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Entry:
     seeded: bool
     gpu: bool = False
     data: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, Entry] = {
@@ -47,13 +52,16 @@ REGISTRY: dict[str, Entry] = {
     "hybrid": Entry("musicrec.models.hybrid:HybridRecommender", "ranking", seeded=False, data=("item_features",)),
     "recent_embedding": Entry("musicrec.models.recent_embedding:RecentEmbeddingRecommender", "ranking", seeded=False,
                               data=("item_features", "sequences")),
-    "lightgcn": Entry("musicrec.models.lightgcn:LightGCNRecommender", "ranking", seeded=True, gpu=True),
+    "lightgcn": Entry("musicrec.models.lightgcn:LightGCNRecommender", "ranking", seeded=True, gpu=True,
+                      optional=("item_features", "negatives")),
     "sasrec": Entry("musicrec.models.sasrec:SASRecRecommender", "ranking", seeded=True, gpu=True,
                     data=("sequences",)),
     "two_tower": Entry("musicrec.models.two_tower:TwoTowerRecommender", "ranking", seeded=True, gpu=True,
                        data=("item_features", "user_features", "neighbours")),
+    "ann": Entry("musicrec.retrieval.serving:ANNServer", "serving", seeded=True),
     "rf_ranker": Entry("musicrec.models.rf_ranker:RandomForestRanker", "reranking", seeded=True),
     "ltr_ranker": Entry("musicrec.models.ltr_ranker:LambdaRankRanker", "reranking", seeded=True),
+    "catboost_ranker": Entry("musicrec.models.catboost_ranker:CatBoostRanker", "reranking", seeded=True),
     "lightgbm": Entry("musicrec.models.lightgbm_model:LightGBMClassifier", "classification", seeded=True),
     "keras_nn": Entry("musicrec.models.keras_nn:KerasNNClassifier", "classification", seeded=True, gpu=True),
 }
@@ -64,6 +72,13 @@ def entry(name: str) -> Entry:
     if name not in REGISTRY:
         raise KeyError(f"unknown model {name!r}; registered: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name]
+
+
+def data_parts(name: str, prepared) -> tuple[str, ...]:
+    """The data parts a job of model ``name`` reads from a dataset that prepares the parts ``prepared``
+    (names): its entry's ``data``, then those of its ``optional`` parts that the dataset has."""
+    found = entry(name)
+    return (*found.data, *(part for part in found.optional if part in prepared))
 
 
 def load(name: str) -> type:
