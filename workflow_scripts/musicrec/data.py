@@ -50,6 +50,15 @@ class Sequences:
         return np.diff(self.indptr)
 
 
+def _binary_pairs(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A float32 CSR matrix of ``shape`` with 1 at each (row, column) pair; pairs with an unknown side (-1) are
+    dropped and repeated pairs count once."""
+    keep = (rows >= 0) & (columns >= 0)
+    matrix = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], columns[keep])), shape=shape)
+    matrix.data[:] = 1.0
+    return matrix
+
+
 @dataclass
 class Interactions:
     user_ids: np.ndarray
@@ -169,19 +178,13 @@ class Interactions:
         if users is not None:
             data.user_features = _aligned(users, "user_id", user_ids)
         if neighbours is not None:
-            a = data.rows(neighbours["user_id"].to_numpy())
-            b = data.rows(neighbours["neighbour_id"].to_numpy())
-            keep = (a >= 0) & (b >= 0)
-            data.neighbours = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (a[keep], b[keep])),
-                                            shape=(data.n_users, data.n_users))
-            data.neighbours.data[:] = 1.0
+            data.neighbours = _binary_pairs(data.rows(neighbours["user_id"].to_numpy()),
+                                            data.rows(neighbours["neighbour_id"].to_numpy()),
+                                            (data.n_users, data.n_users))
         if negatives is not None:
-            rows = data.rows(negatives["user_id"].to_numpy())
-            cols = data.columns(negatives["item_id"].to_numpy())
-            keep = (rows >= 0) & (cols >= 0)
-            data.negatives = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], cols[keep])),
-                                           shape=(data.n_users, data.n_items))
-            data.negatives.data[:] = 1.0
+            data.negatives = _binary_pairs(data.rows(negatives["user_id"].to_numpy()),
+                                           data.columns(negatives["item_id"].to_numpy()),
+                                           (data.n_users, data.n_items))
         return data
 
     @classmethod
