@@ -1,0 +1,45 @@
+"""Session metrics of the Spotify Sequential Skip Prediction Challenge (WSDM Cup 2019).
+
+A session's predictions are the skip_2 guesses for the tracks of its second half, in session order.
+With T the number of predictions and L(i) = 1 if prediction i is right, A(i) = (1/i) Σ_{j≤i} L(j) is the
+accuracy over the first i predictions, and the session's average accuracy is
+
+    AA = (1/T) Σ_{i=1..T} A(i) · L(i),
+
+so a mistake costs more the earlier it comes and a right answer counts only where it is made (the
+challenge's definition). The score is the mean AA over sessions; the tie-break is the first-prediction
+accuracy, the mean of L(1). A frequent mistake drops L(i) from the sum, (1/T) Σ A(i), which rewards a
+session for the answers it got right before its mistakes: for right, right, right, wrong, right the
+official AA is 3.8 / 5 = 0.76 and the mistaken one 4.55 / 5 = 0.91.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def _per_session(predictions: pl.DataFrame, session: str, position: str, predicted: str,
+                 truth: str) -> pl.DataFrame:
+    """One row per session: its average accuracy ``aa`` and ``first`` (L(1))."""
+    if predictions.select(session, position).is_duplicated().any():
+        raise ValueError("each (session, position) must hold one prediction")
+    right = (pl.col(predicted) == pl.col(truth)).cast(pl.Float64)
+    return (predictions.sort(session, position)
+            .with_columns(right.alias("__right"))
+            .with_columns((pl.col("__right").cum_sum().over(session)
+                           / pl.int_range(1, pl.len() + 1).over(session)).alias("__accuracy"))
+            .group_by(session, maintain_order=True)
+            .agg((pl.col("__accuracy") * pl.col("__right")).mean().alias("aa"),
+                 pl.col("__right").first().alias("first")))
+
+
+def mean_average_accuracy(predictions: pl.DataFrame, session: str = "session_id", position: str = "session_position",
+                          predicted: str = "prediction", truth: str = "skip_2") -> dict[str, float]:
+    """The challenge's score of ``predictions`` (one row per predicted track: session, position, the predicted
+    and the true skip_2): ``mean_average_accuracy`` (the mean over sessions of AA) and
+    ``first_prediction_accuracy`` (the tie-break), NaN for no rows."""
+    if predictions.height == 0:
+        return {"mean_average_accuracy": float("nan"), "first_prediction_accuracy": float("nan")}
+    sessions = _per_session(predictions, session, position, predicted, truth)
+    return {"mean_average_accuracy": float(sessions["aa"].mean()),
+            "first_prediction_accuracy": float(sessions["first"].mean())}
