@@ -8,9 +8,10 @@ import numpy as np
 import polars as pl
 import pytest
 
+from conftest import SHARED_DATA
 from musicrec.datasets import mssd, mssd_demo
 
-REAL = Path("/work/shared/data/mssd/training_set/very_small.csv")
+REAL = SHARED_DATA / "mssd" / "training_set" / "very_small.csv"
 SIZE = mssd_demo.MssdDemoSize.named("tiny")
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import SHARED_DATA
 from musicrec.datasets import mssd
 from musicrec.errors import InputDataError
 
-REAL = Path("/work/shared/data/mssd/training_set/very_small.csv")
+REAL = SHARED_DATA / "mssd" / "training_set" / "very_small.csv"
 ROW = ("s1,{pos},{length},t_a,False,True,True,False,0,1,0,0,0,0,True,16,{date},True,radio,fwdbtn,fwdbtn")
 TRACK_ROW = ("t_a,180.5,2010,99.5,0.1,0.2,0.3,0.4,5.0,0.5,0.6,0.7,{key},0.8,-7.5,0.9,{mode},0.1,0.2,120.0,4,0.3,"
              + ",".join(["0.1"] * 8))
