@@ -30,7 +30,7 @@ class Params:
 def main(smk):
     params = typed_params(Params, smk.params.settings)
     vectors, queries, projection = stage_vectors(
-        f"{smk.input.models}/factors.npz", pl.read_parquet(smk.input.train), pl.read_parquet(smk.input.item_features),
+        smk.input.models, pl.read_parquet(smk.input.train), pl.read_parquet(smk.input.item_features),
         smk.input.embeddings, params.alpha, params.seed)
     curve, summary = run_benchmark(vectors, queries, params.k, params.variants, params.nprobes, params.ef_searches,
                                    params.seed, smk.threads, params.nlist, params.max_points_per_centroid,

@@ -76,7 +76,7 @@ def test_stage_vectors_are_warm_items_then_projected_embeddings(tmp_path):
     other = rng.normal(size=(7, 6))
     path = tmp_path / "embeddings.parquet"
     pq.write_table(pa.table({"normalized_embed": [list(row) for row in other] + [None]}), path)
-    vectors, queries, report = stage_vectors(tmp_path / "factors.npz", train, features, path, alpha=1e-6, seed=0)
+    vectors, queries, report = stage_vectors(tmp_path, train, features, path, alpha=1e-6, seed=0)
     assert vectors.shape == (97, 3) and queries.shape == (3, 3) and report["warm_items"] == 90
     np.testing.assert_allclose(vectors[90:], other @ mapping, atol=1e-3)  # the planted map, recovered
     projection = RidgeProjection(1e-6).fit(audio, audio @ mapping)

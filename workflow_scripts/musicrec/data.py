@@ -50,6 +50,17 @@ class Sequences:
         return np.diff(self.indptr)
 
 
+def prefixed_matrix(frame: pl.DataFrame, prefix: str, dtype=np.float64) -> tuple[np.ndarray, np.ndarray] | None:
+    """The columns of ``frame`` whose names start with ``prefix`` (e.g. audio embeddings ``embed_0..``) as an
+    (n_rows, n_columns) array of ``dtype`` with NaN where a value is null, and per row whether every value is
+    finite; None when ``frame`` has no such column."""
+    columns = [c for c in frame.columns if c.startswith(prefix)]
+    if not columns:
+        return None
+    values = frame.select(pl.col(columns).cast(pl.Float64)).fill_null(np.nan).to_numpy().astype(dtype, order="C")
+    return values, np.isfinite(values).all(axis=1)
+
+
 def _binary_pairs(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
     """A float32 CSR matrix of ``shape`` with 1 at each (row, column) pair; pairs with an unknown side (-1) are
     dropped and repeated pairs count once."""

@@ -57,6 +57,7 @@ import scipy.sparse as sp
 import torch
 
 from .. import torch_utils
+from ..data import prefixed_matrix
 from ..errors import InputDataError
 from ..io import atomic_path, write_parquet
 from .factors import FactorRecommender
@@ -99,14 +100,13 @@ def audio_projection(features: pl.DataFrame, prefix: str, dim: int, std: float,
     ``dim`` by a Gaussian random projection N(0, 1/dim) drawn from ``rng`` (none when d == dim) and scaled so
     that the entries of the items that have an embedding have standard deviation ``std``; ``has`` marks
     those items (every column finite), the other rows are 0."""
-    columns = [c for c in features.columns if c.startswith(prefix)]
-    if not columns:
+    found = prefixed_matrix(features, prefix)
+    if found is None:
         raise ValueError(f"the item features have no column starting with {prefix!r}")
-    audio = features.select(columns).cast(pl.Float64).fill_null(np.nan).to_numpy().copy()
-    has = np.isfinite(audio).all(axis=1)
+    audio, has = found
     audio[~has] = 0.0
-    if len(columns) != dim:
-        audio = audio @ rng.standard_normal((len(columns), dim)) / np.sqrt(dim)
+    if audio.shape[1] != dim:
+        audio = audio @ rng.standard_normal((audio.shape[1], dim)) / np.sqrt(dim)
     spread = audio[has].std() if has.any() else 0.0
     return (audio * (std / spread if spread > 0 else 0.0)).astype(np.float32), has
 

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from ..data import Sequences
+from ..data import Sequences, prefixed_matrix
 from ..errors import InputDataError
 from .base import Recommender
 
@@ -24,10 +24,10 @@ from .base import Recommender
 def unit_embeddings(item_features: pl.DataFrame, prefix: str, source: str) -> tuple[np.ndarray, np.ndarray]:
     """((n_items, d) float32 L2-normalised embeddings, zero rows where an item has none; (n_items,) bool:
     which items have one)."""
-    columns = [c for c in item_features.columns if c.startswith(prefix)]
-    if not columns:
+    found = prefixed_matrix(item_features, prefix, np.float32)
+    if found is None:
         raise InputDataError(source, f"the item features have no column starting with {prefix!r}")
-    values = item_features.select(pl.col(columns).cast(pl.Float32)).to_numpy(order="c", writable=True)
+    values = found[0]
     norms = np.sqrt(np.einsum("ij,ij->i", values, values))  # NaN where a value is missing
     has = np.isfinite(norms) & (norms > 0)
     np.divide(values, norms[:, None], out=values, where=has[:, None])

@@ -34,9 +34,9 @@ import polars as pl
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .faiss_index import IndexSettings, ItemIndex, default_nlist, recall_at_k
+from .faiss_index import IndexSettings, ItemIndex, default_nlist, recall_at_k, timed_search
 from .projection import RidgeProjection
-from .serving import audio_embeddings
+from .serving import SourceModel, audio_embeddings
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,9 @@ def effective_dimension(vectors: np.ndarray, sample: int = 100_000, seed: int = 
 
 
 def _timed(search, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, float]:
-    started = time.perf_counter()
-    scores, ids = search(queries, k)
-    return scores, ids, len(queries) / max(time.perf_counter() - started, 1e-9)
+    """(scores, ids, queries per second) of ``search(queries, k)``."""
+    scores, ids, seconds = timed_search(search, queries, k)
+    return scores, ids, len(queries) / max(seconds, 1e-9)
 
 
 @dataclass(frozen=True)
@@ -122,13 +122,13 @@ def projected_embeddings(path, projection: RidgeProjection, column: str = "norma
     return np.concatenate(parts)
 
 
-def stage_vectors(factors_path, train: pl.DataFrame, item_features: pl.DataFrame, embeddings_path,
+def stage_vectors(source_folder, train: pl.DataFrame, item_features: pl.DataFrame, embeddings_path,
                   alpha: float, seed: int, feature_prefix: str = "embed_") -> tuple[np.ndarray, np.ndarray, dict]:
-    """(item vectors: the source's warm item vectors then the projected 50m-shaped embeddings; user queries;
-    the projection's report)."""
-    with np.load(factors_path) as saved:
-        item_ids, item_factors = saved["item_ids"], saved["item_factors"].astype(np.float32)
-        user_ids, user_factors = saved["user_ids"], saved["user_factors"].astype(np.float32)
+    """(item vectors: the source's (``source_folder``: its models folder) warm item vectors then the projected
+    50m-shaped embeddings; user queries; the projection's report)."""
+    source = SourceModel.load(source_folder)
+    item_ids, item_factors, user_ids, user_factors = (source.item_ids, source.item_factors, source.user_ids,
+                                                      source.user_factors)
     warm = np.isin(item_ids, train["item_id"].unique().to_numpy())
     audio = audio_embeddings(item_features, item_ids, feature_prefix)
     fitted = warm & ~np.isnan(audio).any(axis=1)

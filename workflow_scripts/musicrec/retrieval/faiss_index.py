@@ -101,7 +101,8 @@ def identical_share(found_scores: np.ndarray, exact_scores: np.ndarray, toleranc
     return float(_hits(found_scores, exact_scores, tolerance).all(axis=1).mean()) if len(found_scores) else float("nan")
 
 
-def _timed_search(search, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+def timed_search(search, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(scores, ids, seconds) of ``search(queries, k)``."""
     started = time.perf_counter()
     scores, ids = search(queries, k)
     return scores, ids, time.perf_counter() - started
@@ -251,7 +252,7 @@ class ItemIndex:
         given = None if queries is None else np.ascontiguousarray(queries, dtype=np.float32)
         queries = self._tuning_queries(vectors if given is None else given)
         started = time.perf_counter()
-        exact_scores, _, exact_seconds = _timed_search(self._flat(vectors, faiss.METRIC_INNER_PRODUCT).search,
+        exact_scores, _, exact_seconds = timed_search(self._flat(vectors, faiss.METRIC_INNER_PRODUCT).search,
                                                        queries, k)
         parameters = self.add(vectors)
         if "nlist" in parameters:
@@ -259,7 +260,7 @@ class ItemIndex:
         elif "M" in parameters:
             parameters.update(self._tune("efSearch", k, max(k, n_items), queries, exact_scores, k))
         build_seconds = time.perf_counter() - started
-        found_scores, _, ann_seconds = _timed_search(self.search, queries, k)
+        found_scores, _, ann_seconds = timed_search(self.search, queries, k)
         self.report = {
             **self.report,
             "n_items": n_items,
@@ -298,7 +299,7 @@ class ItemIndex:
 
         def reached(value: int) -> bool:
             self.set_search_parameter(name, value)
-            found_scores, _, _ = _timed_search(self.search, queries, k)
+            found_scores, _, _ = timed_search(self.search, queries, k)
             tried[value] = (identical_share(found_scores, exact_scores), recall_at_k(found_scores, exact_scores))
             log.info("%s %d: exact top-%d for %.4f of queries, recall@%d %.4f", name, value, k, tried[value][0], k,
                      tried[value][1])

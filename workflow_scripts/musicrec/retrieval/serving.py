@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 
 from .. import models
-from ..data import index_of
+from ..data import index_of, prefixed_matrix
 from ..errors import InputDataError
 from ..metrics.ranking import cold_start_recall
 from ..schema import read_interactions, read_targets, topk_from_arrays
@@ -73,13 +73,10 @@ def audio_embeddings(item_features: pl.DataFrame | None, item_ids: np.ndarray, p
     has no row or a null), or None when there are no such columns."""
     if item_features is None:
         return None
-    columns = [c for c in item_features.columns if c.startswith(prefix)]
-    if not columns:
-        return None
     aligned = (pl.DataFrame({"item_id": item_ids}).with_columns(pl.col("item_id").cast(item_features["item_id"].dtype))
-               .join(item_features.select("item_id", *columns).unique("item_id", keep="first"), on="item_id",
-                     how="left", maintain_order="left"))
-    return aligned.select(columns).to_numpy().astype(np.float64)
+               .join(item_features.unique("item_id", keep="first"), on="item_id", how="left", maintain_order="left"))
+    found = prefixed_matrix(aligned, prefix)
+    return None if found is None else found[0]
 
 
 class ANNServer:
