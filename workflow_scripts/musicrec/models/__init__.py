@@ -10,9 +10,13 @@ training-window dislikes that Yambda has and Last.fm has not; a model must work 
 * tasks: ``ranking`` (a :class:`~musicrec.models.base.Recommender` fitted on interactions), ``reranking``
   (a :class:`~musicrec.models.base.BinaryClassifier` over other models' candidate lists), ``serving``
   (top-K lists of another run's factors through an ANN index, :mod:`musicrec.retrieval.serving`; the run's
-  ``source`` names that run), ``classification`` (a BinaryClassifier over a dataset's feature tables, e.g. KKBox);
+  ``source`` names that run), ``classification`` (a BinaryClassifier over a dataset's feature tables, e.g. KKBox),
+  and the session tasks of the skip challenge (:class:`~musicrec.models.base.SessionModel`s over
+  :class:`~musicrec.sessions.Sessions`): ``skip`` (a SkipPredictor), ``next_track`` (a NextTrackRecommender)
+  and ``pretraining`` (an encoder whose artefacts other session runs start from);
 * data parts: ``item_features``, ``user_features``, ``sequences`` (ordered histories), ``neighbours``
-  (a user-user graph such as friends), ``negatives`` (explicit negative user-item pairs, e.g. dislikes).
+  (a user-user graph such as friends), ``negatives`` (explicit negative user-item pairs, e.g. dislikes),
+  ``pretrained`` (a pre-training run's artefact folder; the run's ``pretraining`` key names that run).
 
 This module imports nothing heavy, so the Snakefile can read it at parse time.
 """
@@ -22,8 +26,9 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-TASKS = ("ranking", "reranking", "serving", "classification")
-DATA_PARTS = ("item_features", "user_features", "sequences", "neighbours", "negatives")
+TASKS = ("ranking", "reranking", "serving", "classification", "skip", "next_track", "pretraining")
+SESSION_TASKS = ("skip", "next_track", "pretraining")
+DATA_PARTS = ("item_features", "user_features", "sequences", "neighbours", "negatives", "pretrained")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,22 @@ REGISTRY: dict[str, Entry] = {
     "rf_ranker": Entry("musicrec.models.rf_ranker:RandomForestRanker", "reranking", seeded=True),
     "ltr_ranker": Entry("musicrec.models.ltr_ranker:LambdaRankRanker", "reranking", seeded=True),
     "catboost_ranker": Entry("musicrec.models.catboost_ranker:CatBoostRanker", "reranking", seeded=True),
+    "skip_rate": Entry("musicrec.models.skip_rate:SkipRateBaseline", "skip", seeded=False),
+    "skip_logistic": Entry("musicrec.models.skip_logistic:LogisticSkipModel", "skip", seeded=False),
+    "skip_lstm": Entry("musicrec.models.skip_lstm:LSTMSkipModel", "skip", seeded=True, gpu=True),
+    "skip_transformer": Entry("musicrec.models.skip_transformer:TransformerSkipModel", "skip", seeded=True, gpu=True,
+                              optional=("pretrained",)),
+    "bert_skip": Entry("musicrec.models.bert_skip:BERTSkipModel", "skip", seeded=True, gpu=True,
+                       optional=("pretrained",)),
+    "skip_policy": Entry("musicrec.models.skip_policy:SkipPolicyModel", "skip", seeded=True, gpu=True),
+    "bert_pretrain": Entry("musicrec.models.bert:MaskedTrackBERT", "pretraining", seeded=True, gpu=True),
+    "next_popularity": Entry("musicrec.models.next_popularity:NextTrackPopularity", "next_track", seeded=False),
+    "cooccurrence": Entry("musicrec.models.cooccurrence:SessionCooccurrence", "next_track", seeded=False),
+    "next_transformer": Entry("musicrec.models.next_transformer:NextTrackTransformer", "next_track", seeded=True,
+                              gpu=True),
+    "bert_next": Entry("musicrec.models.bert_next:BERTNextTrack", "next_track", seeded=True, gpu=True,
+                       optional=("pretrained",)),
+    "next_policy": Entry("musicrec.models.next_policy:NextTrackPolicy", "next_track", seeded=True, gpu=True),
     "lightgbm": Entry("musicrec.models.lightgbm_model:LightGBMClassifier", "classification", seeded=True),
     "keras_nn": Entry("musicrec.models.keras_nn:KerasNNClassifier", "classification", seeded=True, gpu=True),
 }

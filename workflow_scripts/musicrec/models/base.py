@@ -140,3 +140,41 @@ class BinaryClassifier:
 
     def report(self) -> dict:
         return {}
+
+
+class SessionModel:
+    """A model of the skip challenge's sessions (:class:`~musicrec.sessions.Sessions`); the interface of the
+    skip, next-track and pre-training tasks.
+
+    * ``fit(train, valid, pretrained=None)`` learns on the training split, may watch the validation split
+      (early stopping, a report), and returns self; ``pretrained`` is the artefact folder of a pre-training
+      run (e.g. a masked-track BERT) for the models that start from one, None for the others;
+    * ``report()`` the training facts; ``save(folder)`` the artefacts, returning the file names written.
+    """
+
+    seed: int = 0
+
+    def fit(self, train, valid, pretrained=None) -> "SessionModel":
+        raise NotImplementedError
+
+    def report(self) -> dict:
+        return {}
+
+    def save(self, folder) -> list[str]:
+        return []
+
+
+class SkipPredictor(SessionModel):
+    """``predict(sessions)``: (n, MAX_LENGTH) float P(skip_2) per position; only the second-half positions
+    are read (a position whose probability is >= 0.5 is predicted skipped)."""
+
+    def predict(self, sessions) -> np.ndarray:
+        raise NotImplementedError
+
+
+class NextTrackRecommender(SessionModel):
+    """``score(sessions)``: (n, sessions.n_tracks) float scores of the track right after each session's first
+    half, higher is better; the columns PAD and OOV are never ranked."""
+
+    def score(self, sessions) -> np.ndarray:
+        raise NotImplementedError
