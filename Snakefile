@@ -16,9 +16,11 @@ include: "rules/kkbox.smk"
 include: "rules/lastfm.smk"
 include: "rules/yambda.smk"
 include: "rules/yandex_music.smk"
+include: "rules/mssd.smk"
 # Generic stages over {dataset}/{model}/{seed}.
 include: "rules/ranking.smk"
 include: "rules/classification.smk"
+include: "rules/sessions.smk"
 include: "rules/evaluation.smk"
 include: "rules/fairness.smk"
 include: "rules/benchmarks.smk"
@@ -30,6 +32,7 @@ localrules:
     lastfm,
     yambda,
     yandex_music,
+    mssd,
     fairness,
     summary,
     summary_valid,
@@ -46,3 +49,4 @@ rule all:
         rules.lastfm.input,
         rules.yambda.input,
         rules.yandex_music.input,
+        rules.mssd.input,

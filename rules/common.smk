@@ -7,8 +7,11 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 import musicrec.models as registry
+from musicrec.datasets.mssd_files import TRACK_FEATURES_NAME as MSSD_TRACK_FEATURES
+from musicrec.datasets.mssd_files import file_paths as mssd_file_paths
 from musicrec.datasets.yambda_files import file_paths as yambda_file_paths
 from musicrec.config_check import config_problem, model_runs
+from musicrec.errors import ConfigError
 
 SCHEMA = workflow.source_path("schemas/config.schema.yaml")
 problem = config_problem(config, SCHEMA)
@@ -24,6 +27,8 @@ SEEDS = config["seeds"]
 PREPARED = {}
 # Per classification dataset, its feature tables (train, valid, test, spec).
 CLASSIFICATION_DATA = {}
+# Per session dataset (the skip challenge), its prepared splits (train, valid, test), vocabulary and summary.
+SESSION_DATA = {}
 # Per dataset, the benchmark files of its data-preparation jobs.
 PREPARATION_BENCHMARKS = {}
 # Per dataset, its raw tables (file stems) and their extension.
@@ -136,7 +141,7 @@ def run_params(wildcards):
     hyperparameters = {
         k: v
         for k, v in run["hyperparameters"].items()
-        if k not in ("generators", "source")
+        if k not in ("generators", "source", "pretraining")
     }
     return {
         "dataset": wildcards.dataset,
@@ -290,10 +295,12 @@ EVALUATED_MODELS = "|".join(
 
 
 def models_in_summary(dataset):
-    """The models a dataset's summary lists: its ranking, re-ranking and serving runs, or its classifiers
-    and blend."""
+    """The models a dataset's summary lists: its ranking, re-ranking and serving runs, its classifiers
+    and blend, or its skip and next-track runs."""
     if dataset in CLASSIFICATION_DATA:
         return runs_of(dataset, ("classification",)) + ["blend"]
+    if dataset in SESSION_DATA:
+        return runs_of(dataset, ("skip", "next_track"))
     return runs_of(dataset, ("ranking", "reranking", "serving"))
 
 
@@ -332,6 +339,56 @@ def valid_summary_title(wildcards):
     return f"{wildcards.dataset}, validation split: mean ± std over seeds"
 
 
+def session_inputs(wildcards):
+    """A session model's inputs: the dataset's prepared splits and vocabulary, and for a run with a
+    ``pretraining`` key that pre-training run's artefact folder at the same seed."""
+    inputs = dict(SESSION_DATA[wildcards.dataset])
+    pretraining = RUNS[wildcards.dataset][wildcards.model]["hyperparameters"].get(
+        "pretraining"
+    )
+    if pretraining:
+        seed = generator_seed(wildcards.dataset, pretraining, int(wildcards.seed))
+        inputs["pretrained"] = (
+            f"results/{wildcards.dataset}/models/{pretraining}/seed{seed}"
+        )
+    return inputs
+
+
+def session_task(wildcards):
+    return entry(wildcards.dataset, wildcards.model).task
+
+
+def session_evaluation_inputs(wildcards):
+    """A skip model's predictions or a next-track model's lists on the test split, and the split."""
+    d, m, s = wildcards.dataset, wildcards.model, wildcards.seed
+    output = (
+        {"predictions": f"results/{d}/predictions/{m}/seed{s}.parquet"}
+        if session_task(wildcards) == "skip"
+        else {"topk": f"results/{d}/topk/{m}/seed{s}.parquet"}
+    )
+    return {**output, **SESSION_DATA[d]}
+
+
+def session_k_values(wildcards):
+    return config[wildcards.dataset]["next_track"]["k_values"]
+
+
+def session_list_length(wildcards):
+    return max(config[wildcards.dataset]["next_track"]["k_values"])
+
+
+# The session rule of each session task (their benchmark files are results/benchmarks/<dataset>/<rule>/...).
+SESSION_RULES = {
+    "pretraining": "session_pretrain",
+    "skip": "session_skip",
+    "next_track": "session_next_track",
+}
+# Session models whose outputs evaluate_sessions scores (skip and next-track runs, CPU and GPU).
+SESSION_EVALUATED_MODELS = "|".join(
+    names_pattern(("skip", "next_track"), gpu) for gpu in (False, True)
+)
+
+
 def classification_inputs(wildcards):
     """A classifier's inputs: the dataset's feature tables."""
     return CLASSIFICATION_DATA[wildcards.dataset]
@@ -363,6 +420,12 @@ def model_benchmarks(dataset):
             f"classify/{m}/seed{s}" for m, s in run_table(dataset, ("classification",))
         ]
         jobs += [f"blend/seed{s}" for s in SEEDS]
+    elif dataset in SESSION_DATA:
+        jobs = [
+            f"{rule}/{m}/seed{s}"
+            for task, rule in SESSION_RULES.items()
+            for m, s in run_table(dataset, (task,))
+        ]
     else:
         jobs = [f"recommend/{m}/seed{s}" for m, s in run_table(dataset, ("ranking",))]
         jobs += [f"rerank/{m}/seed{s}" for m, s in run_table(dataset, ("reranking",))]
@@ -506,3 +569,18 @@ def yambda_shard_files(wildcards):
         for i in range(YAMBDA_SHARDS)
         for part in YAMBDA_SHARD_PARTS
     }
+
+
+def mssd_raw(wildcards):
+    """The logs and track-feature tables: the demo's, or those found under the configured folder."""
+    source = config["mssd"]["data"]
+    if source == "demo":
+        folder = Path("resources/mssd/demo")
+        return {
+            "logs": [str(folder / f"{name}.csv") for name in MSSD_DEMO.log_names()],
+            "track_features": [str(folder / f"{MSSD_TRACK_FEATURES}.csv")],
+        }
+    try:
+        return mssd_file_paths(source)
+    except ConfigError as error:
+        raise WorkflowError(f"config.yaml: {error}")

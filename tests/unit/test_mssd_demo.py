@@ -75,3 +75,18 @@ def test_deterministic():
     first, second = mssd_demo.generate(SIZE, 3), mssd_demo.generate(SIZE, 3)
     assert all(first[name].equals(second[name]) for name in SIZE.table_names())
     assert not mssd_demo.generate(SIZE, 4)[SIZE.log_names()[0]].equals(first[SIZE.log_names()[0]])
+
+
+def test_track_features_for(written, tmp_path):
+    demo_tracks = written[3]
+    ids = ["t_b", "t_a", "t_b", *(f"t_{i:04d}" for i in range(400))]
+    table = mssd_demo.track_features_for(ids, 0)
+    path = tmp_path / "tf.csv"
+    mssd_demo.write({"tf": table}, {"tf": str(path)})
+    tracks = mssd.read_track_features(path)
+    assert tracks["track_id"].to_list() == sorted(set(ids)) and table.columns == list(mssd.TRACK_COLUMNS)
+    assert table.equals(mssd_demo.track_features_for(reversed(ids), 0))
+    assert not table.equals(mssd_demo.track_features_for(ids, 1))
+    for column in ("danceability", "tempo", "duration", "release_year", "us_popularity_estimate"):
+        assert tracks[column].mean() == pytest.approx(demo_tracks[column].mean(), rel=0.1), column
+    assert abs((tracks["mode"] == "major").mean() - (demo_tracks["mode"] == "major").mean()) < 0.1

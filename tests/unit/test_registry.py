@@ -15,7 +15,7 @@ from musicrec.config_check import model_runs
 
 SCHEMA = REPO / "rules/schemas/config.schema.yaml"
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
-PIPELINE_KEYS = {"generators", "source"}  # read by the rules, not by the model
+PIPELINE_KEYS = {"generators", "source", "pretraining"}  # read by the rules, not by the model
 
 
 def constructor_defaults(name):

@@ -75,6 +75,31 @@ def test_lastfm_runs_unseeded_models_once_and_seeded_ones_per_seed(tmp_path):
     assert counts["lastfm_split"] == 1 and counts["lastfm_features"] == 2 and counts["summary"] == 1
 
 
+def test_mssd_routes_each_session_task_to_its_rule_and_torch_models_to_the_gpu_rules(tmp_path):
+    """Job counts of the skip-challenge stage read off the shipped config: pre-training, skip and next-track runs
+    each go to their rule (the torch ones to its GPU twin, which the SLURM profile routes to the GPU partition),
+    unseeded baselines run once, and every skip and next-track run is evaluated."""
+    from musicrec import models
+
+    workdir = make_workdir(tmp_path, {"seeds": [0, 1, 2]})
+    config = yaml.safe_load((workdir / "config.yaml").read_text())["mssd"]["models"]
+    counts = job_counts(run_snakemake(workdir, "mssd", "-n", "--quiet", "rules").stdout)
+    entries = {name: models.REGISTRY[block.get("model", name)] for name, block in config.items()}
+
+    def jobs(task, gpu):
+        return sum(3 if e.seeded else 1 for e in entries.values() if e.task == task and e.gpu == gpu)
+
+    for task, rule in (("pretraining", "session_pretrain"), ("skip", "session_skip"),
+                       ("next_track", "session_next_track")):
+        assert counts[rule] == jobs(task, False) and counts[f"{rule}_gpu"] == jobs(task, True), (task, counts)
+    assert counts["session_skip"] == 2 and counts["session_skip_gpu"] > 0 and counts["session_pretrain_gpu"] == 3
+    assert counts["evaluate_sessions"] == sum(jobs(t, g) for t in ("skip", "next_track") for g in (False, True))
+    assert counts["mssd_prepare"] == counts["mssd_demo_data"] == counts["summary"] == 1
+    profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())["set-resources"]
+    for rule in ("session_pretrain_gpu", "session_skip_gpu", "session_next_track_gpu"):
+        assert profile[rule]["gpu"] == 1 and profile[rule]["slurm_partition"] == "gpu"
+
+
 def test_a_new_model_run_is_a_config_block_and_no_rule(tmp_path):
     """Two more runs of registered models (one unseeded, one seeded on the GPU rule) appear in the DAG with
     their recommend, evaluate and summary jobs, and the workflow's rules are the same ones."""

@@ -4,9 +4,10 @@ and check every dataset's model runs against the model registry and the models' 
 A dataset's ``models`` block maps run names to hyper-parameters. A run name is a registered model's key
 (``als: {factors: 512}``), or any name with ``model: <registered key>`` in its block, so that one model can
 run in several variants (``popularity_users: {model: popularity, by: users}``). Hyper-parameters are
-checked against ``$defs/models/<key>`` of the schema, which also holds their defaults. Two keys are read by
-the rules, not by the model: a re-ranker's ``generators`` and a serving run's ``source`` (a ranking run of
-the same dataset whose vectors it serves).
+checked against ``$defs/models/<key>`` of the schema, which also holds their defaults. Three keys are read by
+the rules, not by the model: a re-ranker's ``generators``, a serving run's ``source`` (a ranking run of
+the same dataset whose vectors it serves) and a session run's ``pretraining`` (a pre-training run of the same
+dataset whose artefacts it starts from).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from . import models
 
 # Which tasks each dataset's models may serve.
 DATASET_TASKS = {"kkbox": ("classification",), "lastfm": ("ranking", "reranking", "serving"),
-                 "yambda": ("ranking", "reranking", "serving"), "yandex_music": ("ranking", "reranking", "serving")}
+                 "yambda": ("ranking", "reranking", "serving"), "yandex_music": ("ranking", "reranking", "serving"),
+                 "mssd": models.SESSION_TASKS}
 
 
 def _schema(schema_path) -> dict:
@@ -82,7 +84,7 @@ def model_runs(config: dict, schema_path) -> tuple[dict[str, dict[str, dict]], s
                 return runs, _one_line(error, where)
             runs[dataset][name] = {"registry": key, "hyperparameters": with_defaults(block, definition)}
         problem = (_generator_problem(dataset, runs[dataset]) or _source_problem(dataset, runs[dataset])
-                   or _blend_problem(dataset, config, runs[dataset]))
+                   or _pretraining_problem(dataset, runs[dataset]) or _blend_problem(dataset, config, runs[dataset]))
         if problem:
             return runs, problem
     return runs, None
@@ -108,6 +110,18 @@ def _source_problem(dataset: str, runs: dict[str, dict]) -> str | None:
         if models.REGISTRY[run["registry"]].task == "serving" and source not in rankers:
             return (f"config.yaml is invalid: {dataset}.models.{name}.source: {source!r} is not a ranking model "
                     f"of {dataset} (configured: {', '.join(rankers)})")
+    return None
+
+
+def _pretraining_problem(dataset: str, runs: dict[str, dict]) -> str | None:
+    """A session run's pretraining must be a pre-training run of the same dataset (the schema admits the key
+    only for models that can start from one)."""
+    pretrainers = [n for n, r in runs.items() if models.REGISTRY[r["registry"]].task == "pretraining"]
+    for name, run in runs.items():
+        source = run["hyperparameters"].get("pretraining")
+        if source is not None and source not in pretrainers:
+            return (f"config.yaml is invalid: {dataset}.models.{name}.pretraining: {source!r} is not a pre-training "
+                    f"run of {dataset} (configured: {', '.join(pretrainers) or 'none'})")
     return None
 
 

@@ -46,7 +46,7 @@ class Run:
                 "hyperparameters": self.hyperparameters, "threads": self.threads}
 
 
-def _timed(action):
+def timed(action):
     started = time.perf_counter()
     value = action()
     return value, round(time.perf_counter() - started, 3)
@@ -63,8 +63,8 @@ def fit_and_recommend(run: Run, paths: dict[str, str], list_length: int, exclude
     log.info("%s seed %d: %d users x %d items, %d training entries; lists of %d for %d users", run.model,
              run.seed, data.n_users, data.n_items, data.matrix.nnz, list_length, len(users))
     with threadpool_limits(run.threads):
-        _, fit_seconds = _timed(lambda: model.fit(data))
-        (columns, scores), recommend_seconds = _timed(
+        _, fit_seconds = timed(lambda: model.fit(data))
+        (columns, scores), recommend_seconds = timed(
             lambda: model.recommend(data.rows(users), list_length, exclude_seen=exclude_seen))
     items = np.where(columns >= 0, data.item_ids[np.maximum(columns, 0)], data.item_ids[0])
     lists = topk_from_arrays(users, items, np.where(columns >= 0, scores, -np.inf), run.model, run.seed)
@@ -104,13 +104,13 @@ def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, li
         tables = {part: pl.read_parquet(path) for part, path in split["tables"].items()}
         return features_of(candidates, **tables), candidates
 
-    (train_table, train_candidates), build_seconds = _timed(lambda: table(valid))
+    (train_table, train_candidates), build_seconds = timed(lambda: table(valid))
     valid_targets = read_targets(valid["targets"])
     labelled = with_labels(train_table, valid_targets)
     columns = [c for c in train_table.columns if c not in ("user_id", "item_id")]
     model = models.build(run.registry, run.hyperparameters, run.seed, run.threads)
     with threadpool_limits(run.threads):
-        _, fit_seconds = _timed(lambda: model.fit(labelled, labelled["label"].to_numpy(),
+        _, fit_seconds = timed(lambda: model.fit(labelled, labelled["label"].to_numpy(),
                                                   FeatureSpec.numeric_only(columns), labelled["user_id"].to_numpy()))
         test_table, _ = table(test)
         scores = model.score(test_table)
@@ -147,7 +147,7 @@ def fit_and_score(run: Run, features: dict[str, str]):
     require_both_classes(pl.read_parquet(features["valid"], columns=["target"]), features["valid"], "target")
     model = models.build(run.registry, run.hyperparameters, run.seed, run.threads)
     train = table("train", ["target"])
-    _, fit_seconds = _timed(lambda: model.fit(train, train["target"].to_numpy(), spec))
+    _, fit_seconds = timed(lambda: model.fit(train, train["target"].to_numpy(), spec))
     del train
     started = time.perf_counter()
     valid = table("valid", spec_json["prediction_columns"])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from . import kkbox_demo, lastfm_demo, yambda_demo, yandex_music_demo
+from . import kkbox_demo, lastfm_demo, mssd_demo, yambda_demo, yandex_music_demo
 
 # Generators that build their tables in memory, then write them.
 IN_MEMORY = {
     "kkbox": (kkbox_demo, kkbox_demo.KKBoxDemoSize),
     "lastfm": (lastfm_demo, lastfm_demo.LastfmDemoSize),
     "yandex_music": (yandex_music_demo, yandex_music_demo.YandexMusicDemoSize),
+    "mssd": (mssd_demo, mssd_demo.MssdDemoSize),
 }
 # Generators that write in chunks (their largest size does not fit in memory at once).
 CHUNKED = {"yambda": (yambda_demo, yambda_demo.YambdaDemoSize)}

@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from ..io import atomic_path
 from .mssd import ACOUSTIC_VECTORS, CONTEXT_TYPES, LOG_COLUMNS, TRACK_COLUMNS
+from .mssd_files import FIRST_DAY, TRACK_FEATURES_NAME, MssdDemoSize
 
 log = logging.getLogger(__name__)
 
-FIRST_DAY = dt.date(2018, 7, 14)
-TRACK_FEATURES_NAME = "tf_000000000000"
 IN_TASTE = 0.85
 SKIP_BIAS = -1.8
 SKIP_DANCEABILITY = 2.0
@@ -58,40 +56,34 @@ NEXT_START = {"trackdone": "trackdone", "fwdbtn": "fwdbtn", "backbtn": "backbtn"
 PAUSES = (((1, 0, 0), (0, 1, 1), (0, 0, 1)), (0.75, 0.18, 0.07))
 
 
-@dataclass(frozen=True)
-class MssdDemoSize:
-    sessions: int
-    tracks: int
-    clusters: int
-    days: int
-
-    @classmethod
-    def named(cls, size: str) -> "MssdDemoSize":
-        sizes = {"tiny": cls(120, 300, 4, 3), "default": cls(4000, 3000, 12, 7)}
-        if size not in sizes:
-            raise ValueError(f"unknown demo size {size!r} (tiny or default)")
-        return sizes[size]
-
-    def log_names(self) -> list[str]:
-        """The log tables' names (one per day), the keys of :func:`generate`'s logs."""
-        return [f"log_0_{(FIRST_DAY + dt.timedelta(days=d)).strftime('%Y%m%d')}_000000000000" for d in range(self.days)]
-
-    def table_names(self) -> list[str]:
-        return [*self.log_names(), TRACK_FEATURES_NAME]
-
-
 def _track_features(size: MssdDemoSize, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
-    """(track-feature table, cluster of each track, popularity of each track)."""
-    n = size.tracks
-    cluster = rng.integers(0, size.clusters, n)
-    centres = rng.normal(0.0, 1.0, (size.clusters, len(ACOUSTIC_VECTORS)))
+    """(track-feature table, cluster of each track, popularity of each track) of ``size.tracks`` new ids."""
+    track_ids = [f"t_{i:08x}-{rng.integers(0, 16 ** 4):04x}" for i in range(size.tracks)]
+    return _features_of(track_ids, size.clusters, rng)
+
+
+def track_features_for(track_ids, seed: int) -> pl.DataFrame:
+    """A track-feature table in the exact schema (:data:`.mssd.TRACK_COLUMNS`) and the demo's distributions for
+    the distinct ``track_ids`` (e.g. the tracks of real log rows whose features are not at hand), one row per id
+    in sorted order; the same ids and seed give the same table. Acoustic vectors come from the default size's
+    number of clusters."""
+    ids = sorted(set(track_ids))
+    return _features_of(ids, MssdDemoSize.named("default").clusters, np.random.default_rng(seed))[0]
+
+
+def _features_of(track_ids: list[str], clusters: int, rng: np.random.Generator
+                 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """(track-feature table of ``track_ids``, cluster of each track, popularity of each track)."""
+    n = len(track_ids)
+    cluster = rng.integers(0, clusters, n)
+    centres = rng.normal(0.0, 1.0, (clusters, len(ACOUSTIC_VECTORS)))
     vectors = centres[cluster] + rng.normal(0.0, 0.25, (n, len(ACOUSTIC_VECTORS)))
     popularity = rng.lognormal(0.0, 1.0, n)
     unit = {c: rng.beta(2, 2, n) for c in ("acousticness", "beat_strength", "bounciness", "danceability", "energy",
                                             "flatness", "instrumentalness", "liveness", "mechanism", "organism",
                                             "speechiness", "valence")}
     columns = {
-        "track_id": [f"t_{i:08x}-{rng.integers(0, 16 ** 4):04x}" for i in range(n)],
+        "track_id": pl.Series(track_ids, dtype=pl.String),
         "duration": np.round(rng.uniform(90.0, 420.0, n), 6),
         "release_year": rng.integers(1950, 2019, n),
         "us_popularity_estimate": np.round(100.0 - rng.exponential(2.0, n).clip(0, 10) / popularity.clip(0.5), 6),

@@ -97,6 +97,12 @@ class SessionInputs(nn.Module):
         return self.dropout(self.norm(x)) * valid.unsqueeze(-1).to(x.dtype)
 
 
+def check_heads(d_model: int, heads: int, where: str) -> None:
+    """ConfigError unless ``heads`` attention heads split ``d_model`` evenly."""
+    if d_model % heads:
+        raise ConfigError(f"{where}: d_model {d_model} is not divisible by heads {heads}")
+
+
 class AttentionEncoder(nn.Module):
     """``layers`` self-attention blocks and a final LayerNorm over (b, L, d) inputs.
 
@@ -106,8 +112,7 @@ class AttentionEncoder(nn.Module):
 
     def __init__(self, d_model: int, heads: int, layers: int, dropout: float, causal: bool = False):
         super().__init__()
-        if d_model % heads:
-            raise ValueError(f"d_model {d_model} is not divisible by heads {heads}")
+        check_heads(d_model, heads, "attention encoder")
         self.causal = causal
         self.blocks = nn.ModuleList(CausalSelfAttentionBlock(d_model, heads, dropout) for _ in range(layers))
         self.norm = nn.LayerNorm(d_model)

@@ -1,0 +1,89 @@
+"""Scoring the skip challenge's two tasks from a model's outputs on a split's :class:`~musicrec.sessions.Sessions`.
+
+* skip prediction: one row per second-half track (session_id, session_position 1-based, probability,
+  prediction = probability >= 0.5, skip_2), scored by the challenge's mean average accuracy and first-prediction
+  accuracy (:mod:`musicrec.metrics.sequential`), plus the per-track accuracy and the AUC of the probabilities;
+* next-track prediction: each session's top-K list of tracks (the top-K contract, the session as the user) for
+  the track right after its first half, over the full vocabulary (PAD and OOV never ranked), scored by HitRate
+  and NDCG at K (:mod:`musicrec.metrics.ranking`); a target outside the vocabulary (OOV) is a miss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from .metrics.classification import roc_auc
+from .metrics.ranking import ranking_metrics
+from .metrics.sequential import mean_average_accuracy
+from .models.base import top_k_columns
+from .schema import topk_from_arrays
+from .sessions import FIRST_TRACK, OOV, Sessions
+
+SKIP_COLUMNS = ("session_id", "session_position", "probability", "prediction", "skip_2")
+OOV_TARGET = "<out of vocabulary>"
+THRESHOLD = 0.5
+
+
+def skip_table(sessions: Sessions, probabilities: np.ndarray) -> pl.DataFrame:
+    """The second-half rows of ``probabilities`` ((n, MAX_LENGTH) P(skip_2)) with the truth; a non-finite or
+    out-of-range probability is a ValueError (a model bug, not a metric)."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.shape != sessions.skips.shape:
+        raise ValueError(f"skip probabilities have shape {probabilities.shape}, the sessions {sessions.skips.shape}")
+    rows, positions = np.nonzero(sessions.second_half_mask())
+    values = probabilities[rows, positions]
+    if not np.all(np.isfinite(values) & (values >= 0) & (values <= 1)):
+        raise ValueError("skip probabilities must be finite and within [0, 1] on the second half")
+    return pl.DataFrame({
+        "session_id": sessions.session_ids[rows], "session_position": (positions + 1).astype(np.int64),
+        "probability": values, "prediction": values >= THRESHOLD,
+        "skip_2": sessions.skips[rows, positions].astype(bool),
+    })
+
+
+def skip_metrics(table: pl.DataFrame) -> dict[str, float]:
+    """Mean average accuracy (the challenge's score), first-prediction accuracy (its tie-break), the accuracy
+    over all predicted tracks and the AUC of the probabilities, for a :func:`skip_table`."""
+    labels = table["skip_2"].cast(pl.Int8).to_numpy()
+    return {**mean_average_accuracy(table, predicted="prediction", truth="skip_2"),
+            "accuracy": float((table["prediction"] == table["skip_2"]).mean()) if table.height else float("nan"),
+            "auc": roc_auc(labels, table["probability"].to_numpy())}
+
+
+def next_track_lists(sessions: Sessions, scores: np.ndarray, track_ids: np.ndarray, k: int, model: str,
+                     seed: int) -> pl.DataFrame:
+    """Each session's top ``k`` vocabulary tracks by ``scores`` ((n, n_tracks)) as top-K lists (user = session
+    id, item = track id); ``track_ids[i]`` is the id of vocabulary index i for i >= FIRST_TRACK."""
+    scores = np.array(scores, dtype=np.float64)
+    if scores.shape != (len(sessions), sessions.n_tracks):
+        raise ValueError(f"next-track scores have shape {scores.shape}, expected {(len(sessions), sessions.n_tracks)}")
+    columns, best = top_k_columns(scores[:, FIRST_TRACK:], k)
+    return topk_from_arrays(sessions.session_ids, np.asarray(track_ids)[columns + FIRST_TRACK], best, model, seed)
+
+
+def next_track_targets(sessions: Sessions, track_ids: np.ndarray) -> pl.DataFrame:
+    """(user = session id, item = its next track's id; OOV_TARGET for a track outside the vocabulary)."""
+    indices = sessions.next_tracks()
+    items = np.where(indices == OOV, OOV_TARGET, np.asarray(track_ids, dtype=object)[indices])
+    return pl.DataFrame({"user": sessions.session_ids, "item": items.astype(str)})
+
+
+def next_track_metrics(lists: pl.DataFrame, targets: pl.DataFrame, k_values, vocabulary_size: int) -> dict[str, float]:
+    """HitRate, NDCG, MRR and coverage at each K of the lists against one target per session (with one relevant
+    track, recall is the hit rate and MAP the reciprocal rank), and the share of targets outside the vocabulary
+    (misses for every model)."""
+    ranking = ranking_metrics(lists, targets, k_values, vocabulary_size)
+    metrics = {f"{name}@{k}": ranking[f"{source}@{k}"] for k in sorted(k_values)
+               for name, source in (("hit_rate", "hit_rate"), ("ndcg", "ndcg"), ("mrr", "map"), ("coverage", "coverage"))}
+    metrics["oov_target_share"] = float((targets["item"] == OOV_TARGET).mean()) if targets.height else float("nan")
+    return metrics
+
+
+def vocabulary_track_ids(vocabulary: pl.DataFrame, n_tracks: int) -> np.ndarray:
+    """(n_tracks,) track id of each vocabulary index from the vocabulary table (index, track_id); the PAD and OOV
+    slots hold placeholders that are never ranked."""
+    ids = np.full(n_tracks, "", dtype=object)
+    ids[:FIRST_TRACK] = ["<pad>", OOV_TARGET]
+    ids[vocabulary["index"].to_numpy()] = vocabulary["track_id"].to_numpy()
+    return ids.astype(str)
