@@ -13,6 +13,7 @@ from musicrec.models.bert import MaskedTrackBERT, hide, mask_positions
 from musicrec.models.bert_next import BERTNextTrack
 from musicrec.models.bert_skip import BERTSkipModel
 from musicrec.models.session_networks import BertNetwork
+from musicrec.session_evaluation import skip_log_loss
 from musicrec.sessions import FIRST_TRACK, MAX_LENGTH
 from musicrec.torch_utils import seeded_generator
 from session_fixtures import planted_sessions
@@ -75,6 +76,21 @@ def test_pretraining_lowers_its_loss_and_beats_popularity(pretrained, train, tes
     popularity = np.isin(test_split.tracks[real], popular_tracks(train)).mean()
     assert report["valid_masked_positions"] > 0
     assert report["valid_masked_accuracy_at_10"] > popularity + 0.1
+
+
+@pytest.mark.parametrize("cls", [BERTSkipModel, BERTNextTrack])
+def test_training_is_early_stopped_on_the_validation_split(cls, pretrained, train, test_split):
+    models = [pretrained[0], cls(**FINE_TUNE).fit(train, test_split, pretrained=pretrained[1])]
+    for model in models:
+        report = model.report()
+        assert len(report["epoch_validation"]) == report["epochs"]
+        assert report["epoch_validation"][report["best_epoch"] - 1] == min(report["epoch_validation"])
+
+
+def test_the_kept_weights_are_those_of_the_best_validation_epoch(train, test_split):
+    model = BERTSkipModel(**{**FINE_TUNE, "learning_rate": 0.05, "epochs": 4}).fit(train, test_split)
+    best = min(model.report()["epoch_validation"])
+    assert skip_log_loss(test_split, model.predict(test_split)) == pytest.approx(best, abs=1e-5)
 
 
 def test_the_saved_network_loads_back_identically(pretrained):

@@ -17,6 +17,7 @@ from musicrec.models.cooccurrence import SessionCooccurrence
 from musicrec.models.next_policy import NextTrackPolicy, gumbel_top_k, plackett_luce_log_probability
 from musicrec.models.next_popularity import NextTrackPopularity
 from musicrec.models.next_transformer import NextTrackTransformer
+from musicrec.session_evaluation import next_track_cross_entropy
 from musicrec.sessions import FIRST_TRACK
 from session_fixtures import planted_sessions
 from test_skip_baselines import toy_sessions
@@ -107,10 +108,20 @@ def test_transformer_scores_read_the_first_half_only(planted, transformer):
 
 def test_transformer_report_and_determinism(planted, transformer):
     report = transformer.report()
-    assert report["epochs"] == TINY["epochs"] and report["epoch_losses"][-1] < report["epoch_losses"][0]
+    assert report["epochs"] <= TINY["epochs"] and report["epoch_losses"][-1] < report["epoch_losses"][0]
     assert report["device"] == "cpu" and report["mixed_precision"] is False
     again = NextTrackTransformer(**TINY).fit(*planted)
     np.testing.assert_array_equal(again.score(planted[1]), transformer.score(planted[1]))
+
+
+@pytest.mark.parametrize("objective", ["transformer", "reinforce", "supervised"])
+def test_early_stopping_keeps_the_best_epochs_weights(planted, transformer, policies, objective):
+    model = transformer if objective == "transformer" else policies[objective]
+    report = model.report()
+    assert len(report["epoch_validation"]) == report["epochs"] and 1 <= report["best_epoch"] <= report["epochs"]
+    kept = next_track_cross_entropy(planted[1], model.score(planted[1]))
+    assert kept == pytest.approx(min(report["epoch_validation"]), abs=1e-4)
+    assert kept == pytest.approx(report["epoch_validation"][report["best_epoch"] - 1], abs=1e-4)
 
 
 def test_plackett_luce_log_probability_is_hand_computed():
@@ -134,10 +145,12 @@ def test_reinforce_reward_rises_and_both_objectives_learn(planted, policies):
     test = planted[1]
     popularity = hit_rate_at_10(NextTrackPopularity().fit(*planted), test)
     rewards = policies["reinforce"].report()["epoch_rewards"]
-    assert len(rewards) == TINY["epochs"] and rewards[-1] > rewards[0] + 0.05
+    assert len(rewards) == policies["reinforce"].report()["epochs"] and max(rewards) > rewards[0] + 0.05
+    train = planted[0]
+    following = [track >= FIRST_TRACK for row, length in zip(train.tracks, train.lengths) for track in row[1:length]]
     for objective, model in policies.items():
         report = model.report()
-        assert report["policy_objective"] == objective and report["training_examples"] == len(planted[0])
+        assert report["policy_objective"] == objective and report["training_examples"] == sum(following)
     assert hit_rate_at_10(policies["supervised"], test) > popularity + 0.1
 
 

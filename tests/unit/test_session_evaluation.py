@@ -7,7 +7,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from musicrec.session_evaluation import (OOV_TARGET, next_track_lists, next_track_metrics, next_track_targets,
+from musicrec.session_evaluation import (OOV_TARGET, next_track_cross_entropy, next_track_lists, next_track_metrics,
+                                         next_track_targets, skip_log_loss,
                                          skip_metrics, skip_table, vocabulary_track_ids)
 from musicrec.sessions import MAX_LENGTH, OOV, Sessions, TRACK_FEATURES, log_feature_names
 
@@ -84,3 +85,12 @@ def test_next_track_lists_never_rank_pad_or_oov_and_an_oov_target_is_a_miss():
     assert metrics["ndcg@2"] == pytest.approx(0.5 / np.log2(3))
     assert metrics["mrr@2"] == pytest.approx(0.25)
     assert metrics["oov_target_share"] == 0.5
+
+
+def test_validation_criteria_by_hand():
+    sessions = two_sessions()
+    probabilities = np.full((2, MAX_LENGTH), 0.5)
+    assert skip_log_loss(sessions, probabilities) == pytest.approx(np.log(2))
+    scores = np.zeros((2, sessions.n_tracks))
+    scores[0, 4] = np.log(3.0)  # a's next track (index 4) has weight 3 among the real tracks 2..5: p = 3/6
+    assert next_track_cross_entropy(sessions, scores) == pytest.approx(np.log(2.0)), "b's OOV target is left out"

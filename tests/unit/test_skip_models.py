@@ -1,6 +1,7 @@
 """The torch skip models (LSTM encoder-decoder, Transformer with and without a pre-trained BERT, the skip
 policy by REINFORCE and supervised) on planted sessions: shapes and probabilities, no reading of the second
-half's labels, learning beats the majority class, CPU determinism, the BERT loaded, frozen or fine-tuned,
+half's labels, no track ids by default (and a vocabulary embedding with ``track_ids``), learning beats the
+majority class, CPU determinism, early stopping keeps the best epoch, the BERT loaded, frozen or fine-tuned,
 the artefacts and report, and the config errors."""
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from musicrec.models.session_networks import BertNetwork
 from musicrec.models.skip_lstm import LSTMSkipModel, shifted
 from musicrec.models.skip_policy import SkipPolicyModel, remaining_steps_baseline, returns_to_go
 from musicrec.models.skip_transformer import TransformerSkipModel
-from musicrec.sessions import MAX_LENGTH
+from musicrec.session_evaluation import skip_log_loss
+from musicrec.sessions import FIRST_TRACK, MAX_LENGTH
 from session_fixtures import planted_sessions
 
 TRAINING = {"learning_rate": 0.01, "batch_size": 32, "epochs": 4, "device": "cpu"}
@@ -75,6 +77,22 @@ def test_the_second_half_labels_are_not_read(fitted, test_split, name):
 
 
 @pytest.mark.parametrize("name", SMALL)
+def test_without_track_ids_the_predictions_ignore_them(fitted, test_split, name):
+    relabelled = test_split.subset(np.arange(len(test_split)))
+    real = test_split.tracks >= FIRST_TRACK
+    rotated = FIRST_TRACK + (test_split.tracks - FIRST_TRACK + 1) % (test_split.n_tracks - FIRST_TRACK)
+    relabelled.tracks = np.where(real, rotated, test_split.tracks).astype(test_split.tracks.dtype)
+    assert fitted[name].network_.encoder_inputs.track_embedding.num_embeddings == 1
+    np.testing.assert_array_equal(fitted[name].predict(test_split), fitted[name].predict(relabelled))
+
+
+def test_track_ids_give_a_vocabulary_embedding(train):
+    cls, params = SMALL["lstm"]
+    model = cls(**{**params, "epochs": 1}, track_ids=True).fit(train.subset(np.arange(100)), None)
+    assert model.network_.decoder_inputs.track_embedding.num_embeddings == train.n_tracks
+
+
+@pytest.mark.parametrize("name", SMALL)
 def test_learning_beats_the_majority_class(fitted, test_split, name):
     share = test_split.skips[test_split.second_half_mask()].mean()
     majority = max(share, 1 - share)
@@ -97,6 +115,17 @@ def test_report_and_artefacts(fitted, tmp_path, name):
     assert fitted[name].save(tmp_path) == ["network.pt"]
     state = torch.load(tmp_path / "network.pt", weights_only=True)
     assert state.keys() == fitted[name].network_.state_dict().keys()
+
+
+@pytest.mark.parametrize("name", ["lstm", "policy_reinforce"])
+def test_early_stopping_keeps_the_best_epoch(train, test_split, name):
+    cls, params = SMALL[name]
+    model = cls(**{**params, "epochs": 5}).fit(train.subset(np.arange(150)), test_split)
+    report = model.report()
+    assert len(report["epoch_validation"]) == report["epochs"] <= 5
+    assert report["epoch_validation"][report["best_epoch"] - 1] == min(report["epoch_validation"])
+    assert skip_log_loss(test_split, model.predict(test_split)) == pytest.approx(min(report["epoch_validation"]),
+                                                                                 abs=1e-5)
 
 
 def fit_augmented(train, folder, fine_tune: bool) -> TransformerSkipModel:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .metrics.classification import roc_auc
+from .metrics.classification import log_loss, roc_auc
 from .metrics.ranking import ranking_metrics
 from .metrics.sequential import mean_average_accuracy
 from .models.base import top_k_columns
@@ -87,3 +87,24 @@ def vocabulary_track_ids(vocabulary: pl.DataFrame, n_tracks: int) -> np.ndarray:
     ids[:FIRST_TRACK] = ["<pad>", OOV_TARGET]
     ids[vocabulary["index"].to_numpy()] = vocabulary["track_id"].to_numpy()
     return ids.astype(str)
+
+
+def skip_log_loss(sessions: Sessions, probabilities: np.ndarray) -> float:
+    """Log-loss of P(skip_2) ((n, MAX_LENGTH)) on the second half of ``sessions``: the validation criterion the
+    skip models stop training on."""
+    mask = sessions.second_half_mask()
+    return log_loss(sessions.skips[mask], np.asarray(probabilities, dtype=np.float64)[mask])
+
+
+def next_track_cross_entropy(sessions: Sessions, scores: np.ndarray) -> float:
+    """Mean softmax cross-entropy over the real tracks (columns FIRST_TRACK..) of each session's next track under
+    ``scores`` ((n, n_tracks) logits), sessions with an OOV next track left out: the validation criterion the
+    next-track models stop training on (NaN when every target is OOV)."""
+    targets = sessions.next_tracks()
+    known = targets >= FIRST_TRACK
+    if not known.any():
+        return float("nan")
+    logits = np.asarray(scores, dtype=np.float64)[known, FIRST_TRACK:]
+    top = logits.max(axis=1, keepdims=True)
+    log_normaliser = np.log(np.exp(logits - top).sum(axis=1)) + top[:, 0]
+    return float(np.mean(log_normaliser - logits[np.arange(len(logits)), targets[known] - FIRST_TRACK]))

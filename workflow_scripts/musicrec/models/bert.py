@@ -10,13 +10,16 @@ epoch hides ``mask_share`` of each session's valid positions (rounded, at least 
 generator: a hidden position's track becomes the MASK token and its track features zero (they would reveal the
 track). The loss is the softmax cross-entropy of each hidden track over the whole vocabulary through the tied
 masked-track head of :class:`~musicrec.models.session_networks.BertNetwork`; a hidden OOV track hides its
-position but adds nothing to the loss, and the OOV positions left visible are fed as the OOV token. The
-artefact is the pre-trained network (``bert.pt``, ``architecture.json``).
+position but adds nothing to the loss, and the OOV positions left visible are fed as the OOV token. Training
+stops early on the same loss over the valid split, masked once with a fixed generator, and keeps the best epoch's
+weights; the fine-tuned models stop early on their own task's validation criterion. The artefact is the
+pre-trained network (``bert.pt``, ``architecture.json``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -63,24 +66,42 @@ def track_loss(network: BertNetwork, states: torch.Tensor, targets: torch.Tensor
     return F.cross_entropy(logits, targets[known], reduction="sum") / max(count, 1), count
 
 
-@torch.no_grad()
-def masked_accuracy(network: BertNetwork, sessions: Sessions, share: float, batch_size: int,
-                    device: torch.device) -> tuple[float, int]:
-    """Share of the hidden real-track positions of ``sessions`` whose true track is among the top
-    ``ACCURACY_K`` real tracks, with the training's masking rule and a generator seeded with
-    ``VALID_MASK_SEED`` whatever the model's seed (so every run is scored on the same positions); and their
-    number."""
+def hidden_valid_positions(network: BertNetwork, sessions: Sessions, share: float, batch_size: int,
+                           device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """For each batch of ``sessions``: the hidden states (N, d_model) and true tracks (N,) of its hidden
+    positions, with the training's masking rule and a generator seeded with ``VALID_MASK_SEED`` whatever the
+    model's seed (so every epoch and every run is scored on the same positions). Switches to eval mode."""
     network.eval()
     generator = torch_utils.seeded_generator(VALID_MASK_SEED)
-    hits, count = 0, 0
     for _, batch in inference_batches(sessions, batch_size, device):
         hidden = mask_positions(batch["valid"], share, generator)
         with torch_utils.autocast(device):
             states = network(*hide(batch["tracks"], batch["track_features"], hidden, network.mask_token),
                              batch["valid"])
-        targets = batch["tracks"][hidden]
+        yield states[hidden].float(), batch["tracks"][hidden]
+
+
+@torch.no_grad()
+def masked_loss(network: BertNetwork, sessions: Sessions, share: float, batch_size: int,
+                device: torch.device) -> float:
+    """The masked-track loss (mean over the hidden real-track positions) of ``sessions``: the pre-training's
+    validation criterion."""
+    total, count = 0.0, 0
+    for states, targets in hidden_valid_positions(network, sessions, share, batch_size, device):
+        value, n = track_loss(network, states, targets)
+        total, count = total + float(value) * n, count + n
+    return total / max(count, 1)
+
+
+@torch.no_grad()
+def masked_accuracy(network: BertNetwork, sessions: Sessions, share: float, batch_size: int,
+                    device: torch.device) -> tuple[float, int]:
+    """Share of the hidden real-track positions of ``sessions`` whose true track is among the top
+    ``ACCURACY_K`` real tracks, and their number."""
+    hits, count = 0, 0
+    for states, targets in hidden_valid_positions(network, sessions, share, batch_size, device):
         known = targets >= FIRST_TRACK
-        logits = network.track_logits(states[hidden][known].float())
+        logits = network.track_logits(states[known])
         logits[:, :FIRST_TRACK] = -torch.inf
         top = logits.topk(min(ACCURACY_K, logits.shape[1]), dim=1).indices
         hits += int((top == targets[known].unsqueeze(1)).any(1).sum())
@@ -94,7 +115,7 @@ class MaskedTrackBERT(SessionModel):
     artefact is the network the fine-tuned models load."""
 
     def __init__(self, d_model: int = 64, heads: int = 2, layers: int = 2, dropout: float = 0.1,
-                 mask_share: float = 0.2, learning_rate: float = 0.002, batch_size: int = 64, epochs: int = 15,
+                 mask_share: float = 0.2, learning_rate: float = 0.002, batch_size: int = 64, epochs: int = 12,
                  seed: int = 0, threads: int = 1, device: str = "auto"):
         self.d_model = d_model
         self.heads = heads
@@ -129,8 +150,11 @@ class MaskedTrackBERT(SessionModel):
                              batch["valid"])
             return track_loss(network, states[hidden], batch["tracks"][hidden])
 
+        def validation():
+            return masked_loss(network, valid, self.mask_share, self.batch_size, device)
+
         self.training_ = torch_utils.train_epochs(network, optimiser, self.epochs, batches, loss, device,
-                                                  "BERT pre-training")
+                                                  "BERT pre-training", validation=validation)
         self.valid_accuracy_, self.valid_positions_ = masked_accuracy(network, valid, self.mask_share,
                                                                       self.batch_size, device)
         self.network_, self.device_ = network, device
@@ -180,11 +204,13 @@ class FineTunedBERT(SessionModel):
                                          self.dropout, self.device_, where)
         return self.bert_
 
-    def _train(self, network: nn.Module, batches, loss, name: str) -> None:
-        """Fine-tune every weight of ``network`` (which holds the BERT network) with train_epochs."""
+    def _train(self, network: nn.Module, batches, loss, name: str, validation: Callable[[], float]) -> None:
+        """Fine-tune every weight of ``network`` (which holds the BERT network) with train_epochs, early-stopped
+        on ``validation`` (the model's criterion on the valid split, computed through its own inference)."""
         self.network_ = network
         optimiser = torch.optim.Adam(network.parameters(), lr=self.learning_rate, betas=(0.9, 0.98))
-        self.training_ = torch_utils.train_epochs(network, optimiser, self.epochs, batches, loss, self.device_, name)
+        self.training_ = torch_utils.train_epochs(network, optimiser, self.epochs, batches, loss, self.device_, name,
+                                                  validation=validation)
 
     def report(self) -> dict:
         return {**self.training_.report(), "device": str(self.device_),

@@ -21,6 +21,7 @@ import torch
 
 from .. import torch_utils
 from ..errors import ConfigError
+from ..session_evaluation import next_track_cross_entropy
 from ..sessions import Sessions
 from .base import NextTrackRecommender
 from .bert import FineTunedBERT, as_float64, track_loss
@@ -102,7 +103,8 @@ class BERTNextTrack(FineTunedBERT, NextTrackRecommender):
             targets = batch["tracks"][torch.arange(len(cuts), device=cuts.device), cuts]
             return track_loss(network, states_at_cuts(network, batch, cuts), targets)
 
-        self._train(network, batches, loss, "BERT next track")
+        self._train(network, batches, loss, "BERT next track",
+                    lambda: next_track_cross_entropy(valid, self.score(valid)))
         return self
 
     @torch.no_grad()

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import torch_utils
+from ..session_evaluation import skip_log_loss
 from ..sessions import Sessions
 from .base import SkipPredictor
 from .bert import FineTunedBERT, as_float64
@@ -84,7 +85,7 @@ class BERTSkipModel(FineTunedBERT, SkipPredictor):
             logits = network(batch)[second].float()
             return F.binary_cross_entropy_with_logits(logits, batch["skips"][second]), int(second.sum())
 
-        self._train(network, batches, loss, "BERT skip")
+        self._train(network, batches, loss, "BERT skip", lambda: skip_log_loss(valid, self.predict(valid)))
         return self
 
     @torch.no_grad()

@@ -1,17 +1,20 @@
 """The next-track task as a one-step ranking policy trained by policy gradient, and its supervised twin.
 
-Network and state: :class:`~musicrec.models.next_transformer.NextTrackNetwork` (NextTrackTransformer's causal
-encoder with tied track embeddings) reads a session's first half; its state at position first_length - 1 gives
-logits l over the real tracks, a softmax policy. The examples of both objectives are the training sessions whose
-next track (the one at position first_length) is a real track, one per session, so the comparison isolates the
-objective:
+Network and states: :class:`~musicrec.models.next_transformer.NextTrackNetwork` (NextTrackTransformer's causal
+encoder with tied track embeddings) reads a session's tracks; its state at a position p (having seen positions
+0..p) gives logits l over the real tracks, a softmax policy whose action is the list recommended after p. The
+examples of both objectives are the same: every position of the training sessions followed by a real track (all
+labels of training sessions are known), so the comparison isolates the objective; scoring reads the state at
+first_length - 1 with the first half alone as input. Both stop early on the next-track cross-entropy of
+``score(valid)``.
 
 * ``reinforce``: per session and epoch, a list of ``list_length`` distinct tracks is sampled from the
   Plackett-Luce model of l by the Gumbel-top-k trick (Kool, van Hoof and Welling, "Stochastic beams and where
   to find them", ICML 2019); the reward r is 1 when the true next track is in it, else 0. The loss is
   REINFORCE's (Williams, "Simple statistical gradient-following algorithms for connectionist reinforcement
-  learning", Machine Learning 1992) with the batch's mean reward b as baseline and an entropy bonus:
-  -mean((r - b) * log PL(list | l)) - entropy_weight * mean(H(softmax(l))), with
+  learning", Machine Learning 1992) with the batch's mean reward b as baseline, the advantage normalised by the
+  batch's reward standard deviation s, and an entropy bonus:
+  -mean((r - b) / (s + 1e-6) * log PL(list | l)) - entropy_weight * mean(H(softmax(l))), with
   log PL(a_1..a_k | l) = sum_i [l_{a_i} - logsumexp(l over the tracks not in a_1..a_{i-1})];
 * ``supervised``: the softmax cross-entropy of the true next track under the same logits.
 
@@ -21,6 +24,7 @@ samples them too, without training on them). Scores are the policy's logits (PAD
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -41,19 +45,19 @@ def gumbel_top_k(logits: torch.Tensor, k: int, generator: torch.Generator) -> to
 
 def plackett_luce_log_probability(logits: torch.Tensor, ranking: torch.Tensor) -> torch.Tensor:
     """(b,) log-probability of each row's list of distinct columns ``ranking`` (b, k) under the Plackett-Luce
-    model of logits (b, n): each pick is a softmax over the columns not picked before it."""
-    log_probability = logits.new_zeros(len(logits))
-    remaining = logits
-    for step in range(ranking.shape[1]):
-        picked = ranking[:, step:step + 1]
-        log_probability = log_probability + remaining.gather(1, picked).squeeze(1) - remaining.logsumexp(dim=1)
-        remaining = remaining.scatter(1, picked, -torch.inf)
-    return log_probability
+    model of logits (b, n): each pick is a softmax over the columns not picked before it, so with p = softmax(l),
+    log PL = sum_i [log p_{a_i} - log(1 - sum_{j<i} p_{a_j})] (one normaliser for the whole list)."""
+    log_picked = logits.gather(1, ranking) - logits.logsumexp(dim=1, keepdim=True)
+    picked = log_picked.exp()
+    before = (picked.cumsum(dim=1) - picked).clamp(max=1 - 1e-6)
+    return (log_picked - torch.log1p(-before)).sum(dim=1)
 
 
-def policy_examples(sessions):
-    """The sessions with a first half whose next track is a real track (not PAD, not OOV)."""
-    return sessions.subset((sessions.first_lengths > 0) & (sessions.next_tracks() >= FIRST_TRACK))
+def labelled_positions(sessions) -> int:
+    """How many positions of ``sessions`` are followed by a real track (not PAD, not OOV): the examples."""
+    following = sessions.tracks[:, 1:]
+    return int(((np.arange(1, sessions.tracks.shape[1]) < sessions.lengths[:, None])
+                & (following >= FIRST_TRACK)).sum())
 
 
 class NextTrackPolicy(NextTrackTransformer):
@@ -81,20 +85,17 @@ class NextTrackPolicy(NextTrackTransformer):
         if not 1 <= self.list_length <= train.n_tracks - FIRST_TRACK:
             raise ConfigError(f"next_policy: list_length {self.list_length} must be "
                               f"1..{train.n_tracks - FIRST_TRACK} (the vocabulary's real tracks)")
-        examples = policy_examples(train)
-        if not len(examples):
-            raise ValueError("next_policy: no training session has a first half followed by a vocabulary track")
+        self.examples_ = labelled_positions(train)
+        if not self.examples_:
+            raise ValueError("next_policy: no training session position is followed by a vocabulary track")
         generator = torch_utils.seeded_generator(self.seed)
         self.batch_rewards_ = []
-        self._train(examples, lambda batch: self._policy_loss(batch, generator), generator,
+        self._train(train, valid, lambda batch: self._policy_loss(batch, generator), generator,
                     f"next-track policy ({self.objective})")
-        self.examples_ = len(examples)
         return self
 
     def _policy_loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator) -> tuple[torch.Tensor, int]:
-        logits = self.network_.first_half_logits(batch).float()
-        targets = batch["tracks"][torch.arange(len(logits), device=logits.device), batch["first_lengths"]]
-        targets = targets - FIRST_TRACK
+        logits, targets = self._prefix_logits(batch)
         ranking = gumbel_top_k(logits, self.list_length, generator)
         rewards = (ranking == targets.unsqueeze(1)).any(dim=1).float()
         self.batch_rewards_.append(rewards.sum().detach())
@@ -102,19 +103,19 @@ class NextTrackPolicy(NextTrackTransformer):
             return F.cross_entropy(logits, targets), len(targets)
         log_policy = logits.log_softmax(dim=1)
         entropy = -(log_policy.exp() * log_policy).sum(dim=1)
-        advantage = rewards - rewards.mean()
+        advantage = (rewards - rewards.mean()) / (rewards.std(correction=0) + 1e-6)
         reinforce = -(advantage * plackett_luce_log_probability(logits, ranking)).mean()
         return reinforce - self.entropy_weight * entropy.mean(), len(targets)
 
     def epoch_rewards(self) -> list[float]:
         """The mean reward of the sampled lists in each training epoch."""
-        per_batch = torch.stack(self.batch_rewards_).cpu().numpy().reshape(self.epochs, -1)
+        per_batch = torch.stack(self.batch_rewards_).cpu().numpy().reshape(len(self.training_.losses), -1)
         return (per_batch.sum(axis=1) / self.examples_).tolist()
 
     def objective_description(self) -> str:
         if self.objective == "supervised":
             return "softmax cross-entropy of the next track from the state after the first half"
-        return (f"REINFORCE with the batch-mean reward as baseline, reward 1 when the next track is in a "
+        return (f"REINFORCE with the batch-mean reward as baseline (advantage normalised by the batch's reward std), reward 1 when the next track is in a "
                 f"Gumbel-top-{self.list_length} list sampled from the policy (Plackett-Luce log-probability), "
                 f"entropy bonus {self.entropy_weight}")
 

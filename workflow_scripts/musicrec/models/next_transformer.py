@@ -5,7 +5,8 @@ Inputs are the track ids and track features of each position (:class:`SessionInp
 encoded by a causal :class:`AttentionEncoder`: the state at position p has seen positions 0..p only. The score of
 vocabulary track j for a state h is h . E_j, E the input track embedding (tied, as SASRec's item_logits).
 Training: at every position p of every training session (both halves), a softmax cross-entropy of the track at
-p + 1 over the whole vocabulary of real tracks (PAD and OOV targets skipped). Scoring: the logits of the state
+p + 1 over the whole vocabulary of real tracks (PAD and OOV targets skipped), stopped early on the
+cross-entropy of the valid split's next tracks under ``score(valid)``. Scoring: the logits of the state
 at position first_length - 1 with only the first half as input (the rest masked out).
 
 :class:`NextTrackNetwork` and the training and scoring parts of :class:`NextTrackTransformer` are shared with
@@ -23,6 +24,7 @@ from torch import nn
 
 from .. import torch_utils
 from ..io import atomic_path
+from ..session_evaluation import next_track_cross_entropy
 from ..sessions import FIRST_TRACK
 from .base import NextTrackRecommender
 from .session_networks import AttentionEncoder, SessionInputs, check_heads, inference_batches, training_batches
@@ -80,7 +82,8 @@ class NextTrackTransformer(NextTrackRecommender):
         self.device = device
 
     def fit(self, train, valid, pretrained=None) -> "NextTrackTransformer":
-        self._train(train, self._next_track_loss, torch_utils.seeded_generator(self.seed), "next-track Transformer")
+        self._train(train, valid, self._next_track_loss, torch_utils.seeded_generator(self.seed),
+                    "next-track Transformer")
         return self
 
     def objective_description(self) -> str:
@@ -88,9 +91,10 @@ class NextTrackTransformer(NextTrackRecommender):
         return ("softmax cross-entropy of the next track over the real tracks at every position of the training "
                 "sessions (causal attention)")
 
-    def _train(self, examples, loss, generator: torch.Generator, name: str) -> None:
-        """Build the network on ``examples`` (Sessions) and run ``epochs`` of ``loss`` over shuffled batches
-        drawn from ``generator``."""
+    def _train(self, examples, valid, loss, generator: torch.Generator, name: str) -> None:
+        """Build the network on ``examples`` (Sessions) and run at most ``epochs`` of ``loss`` over shuffled
+        batches drawn from ``generator``, stopped early on the next-track cross-entropy of ``score(valid)``
+        (the best epoch's weights kept)."""
         check_heads(self.d_model, self.heads, name)
         self.device_ = torch_utils.start(self.device, self.threads, self.seed)
         self.network_ = NextTrackNetwork(examples.n_tracks, self.d_model, self.heads, self.layers,
@@ -99,14 +103,19 @@ class NextTrackTransformer(NextTrackRecommender):
         self.training_ = torch_utils.train_epochs(
             self.network_, optimiser, self.epochs,
             lambda epoch: training_batches(examples, self.batch_size, generator, self.device_), loss, self.device_,
-            name)
+            name, validation=lambda: next_track_cross_entropy(valid, self.score(valid)))
 
-    def _next_track_loss(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+    def _prefix_logits(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(m, n_tracks - 2) float32 real-track logits of the state at every position p followed by a real track,
+        and (m,) that track's column (vocabulary index - 2)."""
         hidden = self.network_(batch["tracks"], batch["track_features"], batch["valid"])
         targets = batch["tracks"][:, 1:]
         labelled = batch["valid"][:, 1:] & (targets >= FIRST_TRACK)
-        logits = self.network_.track_logits(hidden[:, :-1][labelled]).float()
-        return F.cross_entropy(logits, targets[labelled] - FIRST_TRACK), int(labelled.sum())
+        return self.network_.track_logits(hidden[:, :-1][labelled]).float(), targets[labelled] - FIRST_TRACK
+
+    def _next_track_loss(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        logits, targets = self._prefix_logits(batch)
+        return F.cross_entropy(logits, targets), len(targets)
 
     @torch.no_grad()
     def score(self, sessions) -> np.ndarray:

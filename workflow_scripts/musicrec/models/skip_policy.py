@@ -12,11 +12,12 @@ Objectives (``objective``):
 * ``reinforce``: REINFORCE (Williams, "Simple Statistical Gradient-Following Algorithms for Connectionist
   Reinforcement Learning", Machine Learning 1992). Actions are sampled from the policy and fed back; the
   reward of a step is 1 when its action equals the true skip_2, else 0; a step's return is its discounted
-  return-to-go (discount ``gamma``, 0.9 by default: an action changes the later states through the
-  fed-back action, so the later rewards count too; on planted data 0.5 and 0.9 learn equally well). The
-  baseline is the batch mean of the returns of the steps with the same number of steps left to the
-  session's end (the scale of a return-to-go), and an entropy bonus (``entropy_weight``) keeps the policy
-  from collapsing early;
+  return-to-go (discount ``gamma``, 0.5 by default: an action changes the later states through the
+  fed-back action, so the next few rewards count too). The baseline is the batch mean of the returns of the
+  steps with the same number of steps left to the session's end (the scale of a return-to-go); the
+  advantages are divided by their batch standard deviation, and an entropy bonus (``entropy_weight``, 1.0
+  on that unit scale) keeps the policy stochastic: with 0.01 the policy collapsed within the first epoch to
+  the majority action ("never skip"), where the expected gradient (a multiple of p (1 - p)) vanishes;
 * ``supervised``: the same network trained by binary cross-entropy with teacher forcing (the previous true
   label is fed back).
 
@@ -35,8 +36,8 @@ from torch import nn
 from ..errors import ConfigError
 from ..sessions import Sessions, log_feature_names
 from .session_networks import SessionInputs
-from .skip_lstm import (BCE_OBJECTIVE, TorchSkipPredictor, final_state, first_half_inputs, second_half_inputs,
-                        second_half_loss, shifted)
+from .skip_lstm import (BCE_OBJECTIVE, TorchSkipPredictor, embedding_rows, final_state, first_half_inputs,
+                        second_half_inputs, second_half_loss, shifted)
 
 OBJECTIVES = ("reinforce", "supervised")
 START = 2  # the previous-action input of a second half's first step (0 and 1 are the actions)
@@ -47,10 +48,10 @@ Actor = Callable[[int, torch.Tensor], torch.Tensor]
 class SkipPolicyNetwork(nn.Module):
     """GRU encoder over the first half, GRU-cell policy over the second half (see the module docstring)."""
 
-    def __init__(self, n_tracks: int, n_log_features: int, hidden: int):
+    def __init__(self, n_embeddings: int, n_log_features: int, hidden: int):
         super().__init__()
-        self.encoder_inputs = SessionInputs(n_tracks, hidden, 0.0, n_log_features)
-        self.decoder_inputs = SessionInputs(n_tracks, hidden, 0.0)
+        self.encoder_inputs = SessionInputs(n_embeddings, hidden, 0.0, n_log_features)
+        self.decoder_inputs = SessionInputs(n_embeddings, hidden, 0.0)
         self.encoder = nn.GRU(hidden, hidden, batch_first=True)
         self.previous_action = nn.Embedding(3, hidden)
         self.decoder = nn.GRUCell(hidden, hidden)
@@ -105,12 +106,13 @@ class SkipPolicyModel(TorchSkipPredictor):
 
     Hyper-parameters: ``objective`` ("reinforce" or "supervised"), ``hidden`` units of the GRUs and the
     input embedding, Adam's ``learning_rate``, ``batch_size`` sessions, ``epochs``, the REINFORCE discount
-    ``gamma`` and ``entropy_weight`` (both unused by "supervised").
+    ``gamma`` and ``entropy_weight`` (both unused by "supervised"), ``track_ids`` (embed the track ids
+    too, else features only). ``epochs`` is the most: training stops early on the validation log-loss.
     """
 
-    def __init__(self, objective: str = "reinforce", hidden: int = 64, learning_rate: float = 0.003,
-                 batch_size: int = 64, epochs: int = 10, gamma: float = 0.9, entropy_weight: float = 0.01,
-                 seed: int = 0, threads: int = 1, device: str = "auto"):
+    def __init__(self, objective: str = "reinforce", hidden: int = 64, learning_rate: float = 0.001,
+                 batch_size: int = 64, epochs: int = 15, gamma: float = 0.5, entropy_weight: float = 1.0,
+                 track_ids: bool = False, seed: int = 0, threads: int = 1, device: str = "auto"):
         self.objective = objective
         self.hidden = hidden
         self.learning_rate = learning_rate
@@ -118,6 +120,7 @@ class SkipPolicyModel(TorchSkipPredictor):
         self.epochs = epochs
         self.gamma = gamma
         self.entropy_weight = entropy_weight
+        self.track_ids = track_ids
         self.seed = seed
         self.threads = threads
         self.device = device
@@ -127,7 +130,7 @@ class SkipPolicyModel(TorchSkipPredictor):
             raise ConfigError(f"skip_policy: objective {self.objective!r} is not one of {', '.join(OBJECTIVES)}")
 
     def _network(self, train: Sessions, pretrained, device: torch.device) -> nn.Module:
-        return SkipPolicyNetwork(train.n_tracks, len(log_feature_names()), self.hidden)
+        return SkipPolicyNetwork(embedding_rows(train, self.track_ids), len(log_feature_names()), self.hidden)
 
     def _loss(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         if self.objective == "supervised":
@@ -146,6 +149,7 @@ class SkipPolicyModel(TorchSkipPredictor):
         rewards = (actions == batch["skips"]).float() * second
         returns = returns_to_go(rewards, self.gamma)
         advantages = (returns - remaining_steps_baseline(returns, batch))[second]
+        advantages = advantages / advantages.std().clamp(min=1e-6)
         log_probabilities = -F.binary_cross_entropy_with_logits(logits, actions, reduction="none")[second]
         entropy = F.binary_cross_entropy_with_logits(logits, torch.sigmoid(logits), reduction="none")[second]
         value = -(log_probabilities * advantages).mean() - self.entropy_weight * entropy.mean()
@@ -156,7 +160,8 @@ class SkipPolicyModel(TorchSkipPredictor):
 
     def _objective(self) -> str:
         return (f"REINFORCE: reward 1 per correct skip_2 action, return-to-go with discount {self.gamma}, "
-                     f"batch-mean baseline per number of steps left, entropy bonus {self.entropy_weight}"
+                     f"batch-mean baseline per number of steps left, advantages scaled to unit batch std, "
+                     f"entropy bonus {self.entropy_weight}"
                      if self.objective == "reinforce" else
                      f"{BCE_OBJECTIVE}, teacher forcing (the previous true label fed back)")
 

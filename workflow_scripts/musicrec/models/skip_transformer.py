@@ -26,7 +26,7 @@ from torch import nn
 
 from ..sessions import Sessions, log_feature_names
 from .session_networks import AttentionEncoder, BertNetwork, SessionInputs, check_heads, check_same_architecture
-from .skip_lstm import TorchSkipPredictor, first_half_inputs, second_half_inputs
+from .skip_lstm import TorchSkipPredictor, embedding_rows, first_half_inputs, second_half_inputs
 
 
 class AttentionSublayer(nn.Module):
@@ -90,12 +90,12 @@ def decoder_masks(batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.T
 class TransformerSkipNetwork(nn.Module):
     """Encoder over the first half, decoder over the second half, optionally fed a pre-trained BERT's states."""
 
-    def __init__(self, n_tracks: int, n_log_features: int, d_model: int, heads: int, layers: int, dropout: float,
-                 bert: BertNetwork | None = None, fine_tune_bert: bool = False):
+    def __init__(self, n_embeddings: int, n_log_features: int, d_model: int, heads: int, layers: int,
+                 dropout: float, bert: BertNetwork | None = None, fine_tune_bert: bool = False):
         super().__init__()
-        self.encoder_inputs = SessionInputs(n_tracks, d_model, dropout, n_log_features)
+        self.encoder_inputs = SessionInputs(n_embeddings, d_model, dropout, n_log_features)
         self.encoder = AttentionEncoder(d_model, heads, layers, dropout)
-        self.decoder_inputs = SessionInputs(n_tracks, d_model, dropout)
+        self.decoder_inputs = SessionInputs(n_embeddings, d_model, dropout)
         self.decoder = nn.ModuleList(DecoderBlock(d_model, heads, dropout) for _ in range(layers))
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, 1)
@@ -137,12 +137,13 @@ class TransformerSkipModel(TorchSkipPredictor):
     (see the module docstring).
 
     Hyper-parameters: ``d_model`` width, attention ``heads``, ``layers`` of the encoder and of the decoder
-    each, ``dropout``, Adam's ``learning_rate``, ``batch_size`` sessions, ``epochs``; for the augmented
+    each, ``dropout``, Adam's ``learning_rate``, ``batch_size`` sessions, ``epochs`` (the
+    most, with early stopping), ``track_ids`` (embed the track ids too, else features only); for the augmented
     variant, ``fine_tune_bert`` (train the BERT too, else it is frozen) at ``bert_learning_rate``.
     """
 
-    def __init__(self, d_model: int = 64, heads: int = 2, layers: int = 2, dropout: float = 0.1,
-                 learning_rate: float = 0.002, batch_size: int = 64, epochs: int = 5,
+    def __init__(self, d_model: int = 32, heads: int = 2, layers: int = 1, dropout: float = 0.1,
+                 learning_rate: float = 0.002, batch_size: int = 64, epochs: int = 12, track_ids: bool = False,
                  fine_tune_bert: bool = False, bert_learning_rate: float = 0.0005, seed: int = 0, threads: int = 1,
                  device: str = "auto"):
         self.d_model = d_model
@@ -152,6 +153,7 @@ class TransformerSkipModel(TorchSkipPredictor):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.epochs = epochs
+        self.track_ids = track_ids
         self.fine_tune_bert = fine_tune_bert
         self.bert_learning_rate = bert_learning_rate
         self.seed = seed
@@ -166,8 +168,8 @@ class TransformerSkipModel(TorchSkipPredictor):
         if pretrained is not None:
             bert = BertNetwork.load(pretrained, device)
             check_same_architecture(bert, {"n_tracks": train.n_tracks}, "skip_transformer")
-        return TransformerSkipNetwork(train.n_tracks, len(log_feature_names()), self.d_model, self.heads,
-                                      self.layers, self.dropout, bert, bool(self.fine_tune_bert))
+        return TransformerSkipNetwork(embedding_rows(train, self.track_ids), len(log_feature_names()), self.d_model,
+                                      self.heads, self.layers, self.dropout, bert, bool(self.fine_tune_bert))
 
     def _parameter_groups(self) -> list[dict]:
         """The BERT's parameters (when fine-tuned) at ``bert_learning_rate``, the rest at ``learning_rate``."""
