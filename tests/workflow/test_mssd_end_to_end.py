@@ -31,6 +31,10 @@ TINY_MODELS = {
     "next_policy_supervised": SMALL,
 }
 TINY = {"seeds": [0], "mssd": {"demo": {"size": "tiny"}, "models": TINY_MODELS}}
+# On the 11 real sessions: every rule of the stage (preparation, both tasks, pre-training and fine-tuning,
+# evaluation, summary) through a few runs, to keep the suite short.
+REAL_ROW_RUNS = ("skip_rate", "skip_logistic", "bert_pretrain", "bert_augmented", "next_popularity", "cooccurrence",
+                 "bert_next")
 
 
 def configured_runs(workdir) -> dict:
@@ -78,7 +82,7 @@ def test_fine_tuning_starts_from_the_pretraining_artefact_and_reruns_without_it(
     config = yaml.safe_load((built / "config.yaml").read_text())
     config["mssd"]["models"]["bert_skip"]["epochs"] = 2
     (built / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    plan = run_snakemake(built, "-n", "--quiet", "rules", "mssd").stdout
+    plan = run_snakemake(built, "mssd", "-n", "--quiet", "rules").stdout
     assert "session_skip_gpu" in plan and "session_pretrain" not in plan
 
 
@@ -100,9 +104,16 @@ def test_the_stage_runs_on_the_real_mini_log_rows_with_generated_track_features(
     mssd_demo.write({"tf_mini": mssd_demo.track_features_for(track_ids, 0)},
                     {"tf_mini": str(data / "track_features" / "tf_mini.csv")})
     workdir = make_workdir(tmp_path, {"seeds": [0], "mssd": {
-        "data": str(data), "split": {"valid_share": 0.2, "test_share": 0.2}, "models": TINY_MODELS}})
+        "data": str(data), "split": {"valid_share": 0.2, "test_share": 0.2}}})
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["mssd"]["models"] = {name: {**config["mssd"]["models"][name], **TINY_MODELS.get(name, {})}
+                                for name in REAL_ROW_RUNS}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     run_snakemake(workdir, "--cores", "2", "mssd")
     prepared = json.loads((workdir / "results/mssd/prepared/summary.json").read_text())
     assert sum(prepared["splits"][s]["sessions"] for s in ("train", "valid", "test")) == 11
     metrics = json.loads((workdir / "results/mssd/metrics/bert_augmented/seed0.json").read_text())
     assert 0.0 <= metrics["metrics"]["mean_average_accuracy"] <= 1.0
+    assert "2 sessions" in metrics["protocol"]["split"]
+    summary = pl.read_csv(workdir / "results/mssd/summary.csv")
+    assert set(summary["model"]) == set(REAL_ROW_RUNS) - {"bert_pretrain"}
