@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from scipy.special import logsumexp
 
 from .metrics.classification import log_loss, roc_auc
 from .metrics.ranking import ranking_metrics
@@ -105,6 +106,4 @@ def next_track_cross_entropy(sessions: Sessions, scores: np.ndarray) -> float:
     if not known.any():
         return float("nan")
     logits = np.asarray(scores, dtype=np.float64)[known, FIRST_TRACK:]
-    top = logits.max(axis=1, keepdims=True)
-    log_normaliser = np.log(np.exp(logits - top).sum(axis=1)) + top[:, 0]
-    return float(np.mean(log_normaliser - logits[np.arange(len(logits)), targets[known] - FIRST_TRACK]))
+    return float(np.mean(logsumexp(logits, axis=1) - logits[np.arange(len(logits)), targets[known] - FIRST_TRACK]))

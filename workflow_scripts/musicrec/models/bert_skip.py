@@ -17,15 +17,15 @@ import logging
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .. import torch_utils
 from ..session_evaluation import skip_log_loss
 from ..sessions import Sessions
 from .base import SkipPredictor
-from .bert import FineTunedBERT, as_float64
-from .session_networks import BertNetwork, inference_batches, training_batches
+from .bert import FineTunedBERT
+from .session_networks import BertNetwork, training_batches
+from .skip_lstm import second_half_loss, skip_probabilities
 
 log = logging.getLogger(__name__)
 
@@ -81,20 +81,11 @@ class BERTSkipModel(FineTunedBERT, SkipPredictor):
             return training_batches(train, self.batch_size, generator, self.device_)
 
         def loss(batch):
-            second = batch["second"]
-            logits = network(batch)[second].float()
-            return F.binary_cross_entropy_with_logits(logits, batch["skips"][second]), int(second.sum())
+            return second_half_loss(network(batch), batch)
 
         self._train(network, batches, loss, "BERT skip", lambda: skip_log_loss(valid, self.predict(valid)))
         return self
 
-    @torch.no_grad()
     def predict(self, sessions: Sessions) -> np.ndarray:
-        """(n, MAX_LENGTH) float64 P(skip_2); only the second-half positions are meaningful."""
-        self.network_.eval()
-        out = np.zeros(sessions.tracks.shape, dtype=np.float64)
-        for rows, batch in inference_batches(sessions, self.batch_size, self.device_):
-            with torch_utils.autocast(self.device_):
-                logits = self.network_(batch)
-            out[rows] = as_float64(torch.sigmoid(logits.float()))
-        return out
+        """(n, MAX_LENGTH) float64 P(skip_2) at the second-half positions, 0 elsewhere."""
+        return skip_probabilities(self.network_, self.network_, sessions, self.batch_size, self.device_)

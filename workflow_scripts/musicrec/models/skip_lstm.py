@@ -45,6 +45,20 @@ def second_half_loss(logits: torch.Tensor, batch: dict[str, torch.Tensor]) -> tu
     return F.binary_cross_entropy_with_logits(logits[second].float(), batch["skips"][second]), int(second.sum())
 
 
+@torch.no_grad()
+def skip_probabilities(network: nn.Module, logits_of, sessions: Sessions, batch_size: int,
+                       device: torch.device) -> np.ndarray:
+    """(n, MAX_LENGTH) float64 P(skip_2) of ``sessions`` at their second-half positions (0 elsewhere), from
+    ``logits_of(batch)`` ((b, L) skip logits) with ``network`` in eval mode: every torch skip model's predict."""
+    network.eval()
+    probabilities = np.zeros(sessions.tracks.shape, dtype=np.float64)
+    for rows, batch in inference_batches(sessions, batch_size, device):
+        with torch_utils.autocast(device):
+            logits = logits_of(batch)
+        probabilities[rows] = (torch.sigmoid(logits.float()) * batch["second"]).cpu().numpy()
+    return probabilities
+
+
 def shifted(x: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     """``x[b, p + offsets[b]]`` at every position p of a (b, L) or (b, L, d) tensor, the index clamped to
     0..L-1: offsets ``first_lengths`` move each second half to start at position 0, their negatives move it
@@ -143,16 +157,9 @@ class TorchSkipPredictor(SkipPredictor):
             return None
         return lambda: skip_log_loss(valid, self.predict(valid))
 
-    @torch.no_grad()
     def predict(self, sessions: Sessions) -> np.ndarray:
         """(n, MAX_LENGTH) float64 P(skip_2) at the second-half positions, 0 elsewhere."""
-        self.network_.eval()
-        probabilities = np.zeros(sessions.tracks.shape, dtype=np.float64)
-        for rows, batch in inference_batches(sessions, self.batch_size, self.device_):
-            with torch_utils.autocast(self.device_):
-                logits = self._inference_logits(batch)
-            probabilities[rows] = (torch.sigmoid(logits.float()) * batch["second"]).cpu().numpy()
-        return probabilities
+        return skip_probabilities(self.network_, self._inference_logits, sessions, self.batch_size, self.device_)
 
     def report(self) -> dict:
         return {**self.training_.report(), "objective": self._objective(), "device": str(self.device_),
