@@ -1,6 +1,7 @@
 # Generic classification rules over {dataset}/{model}/{seed}: fit a registered binary classifier on the
 # dataset's feature tables (CPU or GPU rule by the registry) and write validation predictions, the test
-# submission and the metrics; blend the configured classifiers per seed.
+# submission, the metrics and the per-user metrics of the validation rows; blend the configured classifiers
+# per seed.
 
 
 rule classify:
@@ -10,6 +11,7 @@ rule classify:
         validation="results/{dataset}/predictions/{model}/seed{seed}.csv",
         submission="results/{dataset}/submissions/{model}/seed{seed}.csv",
         metrics="results/{dataset}/metrics/{model}/seed{seed}.json",
+        per_user="results/{dataset}/per_user/{model}/seed{seed}.parquet",
     log:
         "results/logs/{dataset}/classify/{model}/seed{seed}.log",
     benchmark:
@@ -47,6 +49,7 @@ rule blend:
         validation="results/{dataset}/predictions/blend/seed{seed}.csv",
         submission="results/{dataset}/submissions/blend/seed{seed}.csv",
         metrics="results/{dataset}/metrics/blend/seed{seed}.json",
+        per_user="results/{dataset}/per_user/blend/seed{seed}.parquet",
     log:
         "results/logs/{dataset}/blend/seed{seed}.log",
     benchmark:

@@ -1,7 +1,7 @@
 # Generic session rules over {dataset}/{model}/{seed} (the skip challenge's sessions): fit a registered session
 # model on the prepared splits (CPU or GPU rule by the registry) and write the test split's skip predictions, its
-# next-track lists, or a pre-training run's artefacts; score them. A new session model is a registry entry and a
-# config block, never a new rule.
+# next-track lists, or a pre-training run's artefacts; score them (metrics and per-session values). A new session
+# model is a registry entry and a config block, never a new rule.
 
 
 rule session_skip:
@@ -87,7 +87,8 @@ rule evaluate_sessions:
     input:
         unpack(session_evaluation_inputs),
     output:
-        "results/{dataset}/metrics/{model}/seed{seed}.json",
+        metrics="results/{dataset}/metrics/{model}/seed{seed}.json",
+        per_user="results/{dataset}/per_user/{model}/seed{seed}.parquet",
     log:
         "results/logs/{dataset}/evaluate_sessions/{model}/seed{seed}.log",
     benchmark:

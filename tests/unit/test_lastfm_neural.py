@@ -46,7 +46,7 @@ def check_contract(lists: pl.DataFrame, split, model: str, seed: int, tmp_path) 
     assert lists.select("model", "seed").unique().rows() == [(model, seed)]
     path = tmp_path / f"{model}.parquet"
     write_topk(lists, path)
-    evaluation = evaluate_files({**split, "topk": str(path)}, "lastfm", model, seed, EvaluationSettings((5, 10)))
+    evaluation, _ = evaluate_files({**split, "topk": str(path)}, "lastfm", model, seed, EvaluationSettings((5, 10)))
     assert evaluation["metrics"]["ndcg@10"] > 0
 
 

@@ -3,7 +3,7 @@ import pytest
 from sklearn.metrics import log_loss as sk_log_loss
 from sklearn.metrics import roc_auc_score
 
-from musicrec.metrics.classification import log_loss, roc_auc
+from musicrec.metrics.classification import log_loss, per_user_classification_metrics, roc_auc
 
 
 def test_auc_hand_computed():
@@ -53,3 +53,26 @@ def test_bad_labels_and_lengths_rejected():
         roc_auc([0, 2], [0.1, 0.2])
     with pytest.raises(ValueError, match="differ in length"):
         log_loss([0, 1], [0.1])
+
+
+def test_per_user_auc_and_log_loss_by_hand():
+    # a: positive 0.9 above negative 0.2 -> AUC 1; b: positives 0.3, 0.6 vs negative 0.5 -> 1 of 2 pairs;
+    # c: one class only -> no AUC, but a log-loss.
+    users = ["a", "a", "b", "b", "b", "c"]
+    labels = [1, 0, 1, 1, 0, 1]
+    scores = [0.9, 0.2, 0.3, 0.6, 0.5, 0.8]
+    table = per_user_classification_metrics(users, labels, scores)
+    assert table.columns == ["user", "metric", "value"]
+    values = {(user, metric): value for user, metric, value in table.iter_rows()}
+    assert values[("a", "auc")] == 1.0 and values[("b", "auc")] == 0.5 and ("c", "auc") not in values
+    assert values[("a", "log_loss")] == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2)
+    assert values[("b", "log_loss")] == pytest.approx(-(np.log(0.3) + np.log(0.6) + np.log(0.5)) / 3)
+    assert values[("c", "log_loss")] == pytest.approx(-np.log(0.8))
+    # the mean of per-user AUC, (1 + 1/2) / 2, is not the AUC of all rows: positives 0.9, 0.3, 0.6, 0.8 against
+    # negatives 0.2, 0.5 order 7 of 8 pairs right (0.3 < 0.5 the only miss)
+    assert roc_auc(labels, scores) == pytest.approx(7 / 8)
+
+
+def test_per_user_metrics_need_one_user_per_row():
+    with pytest.raises(ValueError, match="differ in length"):
+        per_user_classification_metrics(["a"], [1, 0], [0.5, 0.5])

@@ -5,8 +5,8 @@ import math
 import polars as pl
 import pytest
 
-from musicrec.metrics.ranking import (coverage_at_k, dislike_fpr_at_k, dislike_metrics, per_user_at_k,
-                                     positive_dislike_auc, ranking_metrics)
+from musicrec.metrics.ranking import (coverage_at_k, dislike_scores, per_user_at_k, per_user_dislike_fpr,
+                                     per_user_metrics, per_user_positive_dislike_auc, ranking_metrics, ranking_scores)
 
 
 def recs(rows):
@@ -84,18 +84,20 @@ DISLIKES = rel([(1, "b"), (1, "d"), (1, "z"), (2, "y"), (2, "y"), (3, "q")])
 
 
 def test_dislike_fpr_is_the_mean_share_of_each_users_dislikes_in_their_top_k():
-    assert dislike_fpr_at_k(RECS, DISLIKES, 1) == 0.0  # a and x are not disliked
-    assert dislike_fpr_at_k(RECS, DISLIKES, 2) == pytest.approx((1 / 3 + 1 + 0) / 3)
-    assert dislike_fpr_at_k(RECS, DISLIKES, 4) == pytest.approx((2 / 3 + 1 + 0) / 3)
+    metrics, _ = dislike_scores(RECS, DISLIKES, [4, 2, 1])
+    assert metrics["dislike_fpr@1"] == 0.0  # a and x are not disliked
+    assert metrics["dislike_fpr@2"] == pytest.approx((1 / 3 + 1 + 0) / 3)
+    assert metrics["dislike_fpr@4"] == pytest.approx((2 / 3 + 1 + 0) / 3)
     with_stranger = pl.concat([RECS, recs([(4, "b", 1)])])
-    assert dislike_fpr_at_k(with_stranger, DISLIKES, 4) == pytest.approx(5 / 9), "only users with dislikes count"
+    assert dislike_scores(with_stranger, DISLIKES, [4])[0]["dislike_fpr@4"] == pytest.approx(5 / 9), \
+        "only users with dislikes count"
 
 
-def test_dislike_metrics_at_every_k_and_nan_without_dislikes():
-    assert dislike_metrics(RECS, DISLIKES, [4, 1]) == {"dislike_fpr@1": 0.0, "dislike_fpr@4": pytest.approx(5 / 9)}
-    assert math.isnan(dislike_fpr_at_k(RECS, DISLIKES.head(0), 10))
+def test_dislike_fpr_is_nan_without_dislikes_and_needs_k_of_at_least_1():
+    metrics, per_user = dislike_scores(RECS, DISLIKES.head(0), [10])
+    assert math.isnan(metrics["dislike_fpr@10"]) and per_user.height == 0
     with pytest.raises(ValueError, match="at least 1"):
-        dislike_fpr_at_k(RECS, DISLIKES, 0)
+        per_user_dislike_fpr(RECS, DISLIKES, 0)
 
 
 def test_positive_dislike_auc_counts_pairs_with_the_unlisted_tail_tied():
@@ -105,8 +107,38 @@ def test_positive_dislike_auc_counts_pairs_with_the_unlisted_tail_tied():
     # User 1: a beats b, d, z (3); c beats d and z, loses to b (2); unlisted e loses to b and d, ties the
     # unlisted z (0.5): 5.5 of 9 pairs. User 2: its positive y is below its dislike x: 0. User 5 has no
     # list, so its two items tie: 0.5. Users 3 and 4 lack one of the two sets and are not counted.
-    assert positive_dislike_auc(lists, positives, dislikes) == pytest.approx((5.5 / 9 + 0 + 0.5) / 3)
+    auc = dict(per_user_positive_dislike_auc(lists, positives, dislikes).iter_rows())
+    assert auc == {1: pytest.approx(5.5 / 9), 2: 0.0, 5: 0.5}
 
 
-def test_positive_dislike_auc_is_nan_without_a_user_holding_both():
-    assert math.isnan(positive_dislike_auc(RECS, rel([(1, "a")]), rel([(2, "y")])))
+def test_positive_dislike_auc_has_no_user_without_both():
+    assert per_user_positive_dislike_auc(RECS, rel([(1, "a")]), rel([(2, "y")])).height == 0
+
+
+def test_per_user_metrics_is_the_long_form_of_per_user_at_k_at_every_k():
+    table = per_user_metrics(RECS, REL, [4, 1])
+    assert table.columns == ["user", "metric", "value"] and table.height == 3 * 5 * 2
+    values = {(user, metric): value for user, metric, value in table.iter_rows()}
+    assert values[(1, "recall@4")] == pytest.approx(2 / 3) and values[(1, "hit_rate@1")] == 0.0
+    assert values[(2, "map@1")] == 1.0 and values[(3, "ndcg@4")] == 0.0  # user 3 has no list: 0
+
+
+def test_ranking_scores_means_are_the_per_user_means():
+    metrics, per_user = ranking_scores(RECS, REL, [1, 4], catalogue_size=10)
+    assert metrics["ndcg@4"] == pytest.approx(per_user.filter(pl.col("metric") == "ndcg@4")["value"].mean())
+    assert metrics["map@4"] == pytest.approx(((1 / 2 + 2 / 4) / 3 + 1 + 0) / 3)
+    assert "coverage@4" not in set(per_user["metric"])
+    empty, none = ranking_scores(RECS, REL.head(0), [1], catalogue_size=10)
+    assert none.height == 0 and math.isnan(empty["ndcg@1"]) and empty["coverage@1"] == pytest.approx(0.2)
+
+
+def test_per_user_dislike_fpr_and_auc_by_hand():
+    fpr = dict(per_user_dislike_fpr(RECS, DISLIKES, 2).iter_rows())
+    assert fpr == {1: pytest.approx(1 / 3), 2: 1.0, 3: 0.0}  # b of {b, d, z}; y of {y}; q unlisted
+    metrics, per_user = dislike_scores(RECS, DISLIKES, [2])
+    assert per_user.columns == ["user", "metric", "value"] and set(per_user["metric"]) == {"dislike_fpr@2"}
+    assert metrics["dislike_fpr@2"] == pytest.approx((1 / 3 + 1 + 0) / 3)
+    # user 1: positive a (rank 1) above dislike b (rank 2): 1; user 2: positive y (2) below dislike x (1): 0
+    auc = dict(per_user_positive_dislike_auc(RECS, rel([(1, "a"), (2, "y"), (3, "q")]),
+                                             rel([(1, "b"), (2, "x")])).iter_rows())
+    assert auc == {1: 1.0, 2: 0.0}, "user 3 has no dislike"

@@ -1,11 +1,15 @@
-"""The skip challenge's mean average accuracy against hand-computed cases."""
+"""The skip challenge's mean average accuracy against hand-computed cases, per session and on average."""
 
 import math
 
 import polars as pl
 import pytest
 
-from musicrec.metrics.sequential import mean_average_accuracy
+from musicrec.metrics.sequential import per_session_metrics, session_scores
+
+
+def mean_average_accuracy(predictions):
+    return session_scores(predictions)[0]
 
 
 def session(name, rights, start=6):
@@ -45,3 +49,17 @@ def test_duplicate_positions_are_refused_and_no_rows_give_nan():
     with pytest.raises(ValueError, match="one prediction"):
         mean_average_accuracy(table(session("s", [True]), session("s", [False])))
     assert math.isnan(mean_average_accuracy(table())["mean_average_accuracy"])
+
+
+def test_per_session_values_by_hand_average_to_the_score():
+    early = session("a", [False, True, True])  # (0 + 1/2 + 2/3) / 3, first wrong
+    late = session("b", [True, True, False])  # (1 + 1 + 0) / 3, first right
+    per_session = per_session_metrics(table(late, early))
+    assert per_session.columns == ["user", "metric", "value"]
+    values = {(user, metric): value for user, metric, value in per_session.iter_rows()}
+    assert values == {("a", "mean_average_accuracy"): pytest.approx((0.5 + 2 / 3) / 3),
+                      ("b", "mean_average_accuracy"): pytest.approx(2 / 3),
+                      ("a", "first_prediction_accuracy"): 0.0, ("b", "first_prediction_accuracy"): 1.0}
+    scores = mean_average_accuracy(table(late, early))
+    assert scores["mean_average_accuracy"] == pytest.approx((values[("a", "mean_average_accuracy")]
+                                                             + values[("b", "mean_average_accuracy")]) / 2)

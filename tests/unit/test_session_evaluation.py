@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from musicrec.session_evaluation import (OOV_TARGET, next_track_cross_entropy, next_track_lists, next_track_metrics,
-                                         next_track_targets, skip_log_loss,
-                                         skip_metrics, skip_table, vocabulary_track_ids)
+                                         next_track_scores, next_track_targets, skip_log_loss, skip_metrics,
+                                         skip_scores, skip_table, vocabulary_track_ids)
 from musicrec.sessions import MAX_LENGTH, OOV, Sessions, TRACK_FEATURES, log_feature_names
 
 
@@ -94,3 +94,27 @@ def test_validation_criteria_by_hand():
     scores = np.zeros((2, sessions.n_tracks))
     scores[0, 4] = np.log(3.0)  # a's next track (index 4) has weight 3 among the real tracks 2..5: p = 3/6
     assert next_track_cross_entropy(sessions, scores) == pytest.approx(np.log(2.0)), "b's OOV target is left out"
+
+
+def test_per_session_tables_by_hand():
+    sessions = two_sessions()
+    probabilities = np.zeros((2, MAX_LENGTH))
+    probabilities[0, 2:4] = [0.7, 0.5]
+    probabilities[1, 2:5] = [0.49, 0.2, 0.8]
+    metrics, per_session = skip_scores(skip_table(sessions, probabilities))
+    values = {(user, metric): value for user, metric, value in per_session.iter_rows()}
+    assert values == {("a", "mean_average_accuracy"): pytest.approx(0.5), ("b", "mean_average_accuracy"):
+                      pytest.approx(5 / 9), ("a", "first_prediction_accuracy"): 1.0,
+                      ("b", "first_prediction_accuracy"): 1.0}
+    assert metrics["mean_average_accuracy"] == pytest.approx((0.5 + 5 / 9) / 2)
+
+    vocabulary = pl.DataFrame({"index": [2, 3, 4, 5], "track_id": ["t2", "t3", "t4", "t5"]})
+    track_ids = vocabulary_track_ids(vocabulary, sessions.n_tracks)
+    scores = np.array([[9.0, 9.0, 1.0, 3.0, 2.0, 0.0], [0.0, 9.0, 0.0, 0.0, 5.0, 0.0]])
+    lists = next_track_lists(sessions, scores, track_ids, 2, "m", 0)
+    metrics, per_session = next_track_scores(lists, next_track_targets(sessions, track_ids), [2], vocabulary_size=4)
+    values = {(user, metric): value for user, metric, value in per_session.iter_rows()}
+    assert values == {("a", "hit_rate@2"): 1.0, ("b", "hit_rate@2"): 0.0,  # a's target t4 at rank 2; b's is OOV
+                      ("a", "ndcg@2"): pytest.approx(1 / np.log2(3)), ("b", "ndcg@2"): 0.0,
+                      ("a", "mrr@2"): 0.5, ("b", "mrr@2"): 0.0}
+    assert metrics["mrr@2"] == pytest.approx(0.25) and metrics["coverage@2"] == pytest.approx(3 / 4)

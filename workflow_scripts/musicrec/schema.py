@@ -3,7 +3,9 @@
 * interactions: ``user_id, item_id, weight[, timestamp]`` (one row per user-item pair or event);
 * targets: ``user_id, item_id`` (what a user interacted with in an evaluation split);
 * top-K lists: ``user, item, score, rank, model, seed`` (rank 1 = best; ranks unique per user);
-* classifier predictions: ``row_id, user, item, target, score`` plus dataset columns.
+* classifier predictions: ``row_id, user, item, target, score`` plus dataset columns;
+* per-user metrics: ``user, metric, value`` (long: one row per evaluated user and metric; ``user`` a string,
+  the session id for session datasets; ``metric`` named as in the metrics files, e.g. ``ndcg@10``).
 
 Ids are the dataset's own (integers, or strings for KKBox), consistent within a file.
 """
@@ -20,6 +22,8 @@ INTERACTION_COLUMNS = ("user_id", "item_id", "weight")
 TARGET_COLUMNS = ("user_id", "item_id")
 TOPK_COLUMNS = ("user", "item", "score", "rank", "model", "seed")
 TOPK_TYPES = {"score": pl.Float64, "rank": pl.Int64, "model": pl.String, "seed": pl.Int64}
+PER_USER_COLUMNS = ("user", "metric", "value")
+PER_USER_TYPES = {"user": pl.String, "metric": pl.String, "value": pl.Float64}
 
 
 def require_columns(frame: pl.DataFrame, path, columns, contract: str) -> None:
@@ -95,3 +99,24 @@ def read_targets(path) -> pl.DataFrame:
     """The relevant (user_id, item_id) pairs of an evaluation split, as (user, item) for the metric functions."""
     frame = read_interactions(path, TARGET_COLUMNS, "targets")
     return frame.select(pl.col("user_id").alias("user"), pl.col("item_id").alias("item")).unique()
+
+
+def write_per_user(frame: pl.DataFrame, path) -> None:
+    """Write a per-user metrics table in the contract's columns and types (user ids as strings) atomically."""
+    require_columns(frame, path, PER_USER_COLUMNS, "per-user metrics")
+    write_parquet(frame.select(pl.col(c).cast(t) for c, t in PER_USER_TYPES.items()), path)
+
+
+def read_per_user(path, metric: str | None = None) -> pl.DataFrame:
+    """A per-user metrics file, checked against the contract; with ``metric``, only that metric's rows."""
+    try:
+        frame = pl.scan_parquet(path)
+        columns = frame.collect_schema().names()
+    except FileNotFoundError:
+        raise InputDataError(path, "file not found") from None
+    missing = [c for c in PER_USER_COLUMNS if c not in columns]
+    if missing:
+        raise InputDataError(path, f"missing column(s) {missing} of the per-user metrics contract", column=missing[0])
+    if metric is not None:
+        frame = frame.filter(pl.col("metric") == metric)
+    return frame.select(pl.col(c).cast(t) for c, t in PER_USER_TYPES.items()).collect()

@@ -6,6 +6,10 @@
 * next-track prediction: each session's top-K list of tracks (the top-K contract, the session as the user) for
   the track right after its first half, over the full vocabulary (PAD and OOV never ranked), scored by HitRate
   and NDCG at K (:mod:`musicrec.metrics.ranking`); a target outside the vocabulary (OOV) is a miss.
+
+Each task's scores come with a per-session table (user = the session id, metric, value): the skip task's
+average accuracy and first-prediction accuracy per session, the next-track task's hit_rate, ndcg and mrr at
+each K per session; the session-averaged metrics of the task are the means of its rows.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import polars as pl
 from scipy.special import logsumexp
 
 from .metrics.classification import log_loss, roc_auc
-from .metrics.ranking import ranking_metrics
-from .metrics.sequential import mean_average_accuracy
+from .metrics.per_user import macro_average
+from .metrics.ranking import coverage_at_k, per_user_metrics
+from .metrics.sequential import session_scores
 from .models.base import top_k_columns
 from .schema import topk_from_arrays
 from .sessions import FIRST_TRACK, OOV, Sessions
@@ -43,13 +48,20 @@ def skip_table(sessions: Sessions, probabilities: np.ndarray) -> pl.DataFrame:
     })
 
 
+def skip_scores(table: pl.DataFrame) -> tuple[dict[str, float], pl.DataFrame]:
+    """(:func:`skip_metrics`, the per-session table of its mean_average_accuracy and first_prediction_accuracy)."""
+    scores, per_session = session_scores(table, predicted="prediction", truth="skip_2")
+    labels = table["skip_2"].cast(pl.Int8).to_numpy()
+    metrics = {**scores,
+               "accuracy": float((table["prediction"] == table["skip_2"]).mean()) if table.height else float("nan"),
+               "auc": roc_auc(labels, table["probability"].to_numpy())}
+    return metrics, per_session
+
+
 def skip_metrics(table: pl.DataFrame) -> dict[str, float]:
     """Mean average accuracy (the challenge's score), first-prediction accuracy (its tie-break), the accuracy
     over all predicted tracks and the AUC of the probabilities, for a :func:`skip_table`."""
-    labels = table["skip_2"].cast(pl.Int8).to_numpy()
-    return {**mean_average_accuracy(table, predicted="prediction", truth="skip_2"),
-            "accuracy": float((table["prediction"] == table["skip_2"]).mean()) if table.height else float("nan"),
-            "auc": roc_auc(labels, table["probability"].to_numpy())}
+    return skip_scores(table)[0]
 
 
 def next_track_lists(sessions: Sessions, scores: np.ndarray, track_ids: np.ndarray, k: int, model: str,
@@ -70,15 +82,25 @@ def next_track_targets(sessions: Sessions, track_ids: np.ndarray) -> pl.DataFram
     return pl.DataFrame({"user": sessions.session_ids, "item": items.astype(str)})
 
 
+def next_track_scores(lists: pl.DataFrame, targets: pl.DataFrame, k_values,
+                      vocabulary_size: int) -> tuple[dict[str, float], pl.DataFrame]:
+    """(:func:`next_track_metrics`, the per-session table of hit_rate@K, ndcg@K and mrr@K)."""
+    k_values = sorted(k_values)
+    names = {f"{source}@{k}": f"{name}@{k}" for k in k_values
+             for name, source in (("hit_rate", "hit_rate"), ("ndcg", "ndcg"), ("mrr", "map"))}
+    per_session = (per_user_metrics(lists, targets, k_values).filter(pl.col("metric").is_in(list(names)))
+                   .with_columns(pl.col("metric").replace_strict(names)))
+    metrics = macro_average(per_session, list(names.values()))
+    metrics.update({f"coverage@{k}": coverage_at_k(lists, k, vocabulary_size) for k in k_values})
+    metrics["oov_target_share"] = float((targets["item"] == OOV_TARGET).mean()) if targets.height else float("nan")
+    return metrics, per_session
+
+
 def next_track_metrics(lists: pl.DataFrame, targets: pl.DataFrame, k_values, vocabulary_size: int) -> dict[str, float]:
     """HitRate, NDCG, MRR and coverage at each K of the lists against one target per session (with one relevant
     track, recall is the hit rate and MAP the reciprocal rank), and the share of targets outside the vocabulary
     (misses for every model)."""
-    ranking = ranking_metrics(lists, targets, k_values, vocabulary_size)
-    metrics = {f"{name}@{k}": ranking[f"{source}@{k}"] for k in sorted(k_values)
-               for name, source in (("hit_rate", "hit_rate"), ("ndcg", "ndcg"), ("mrr", "map"), ("coverage", "coverage"))}
-    metrics["oov_target_share"] = float((targets["item"] == OOV_TARGET).mean()) if targets.height else float("nan")
-    return metrics
+    return next_track_scores(lists, targets, k_values, vocabulary_size)[0]
 
 
 def vocabulary_track_ids(vocabulary: pl.DataFrame, n_tracks: int) -> np.ndarray:

@@ -16,8 +16,8 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from . import models
-from .session_evaluation import (next_track_lists, next_track_metrics, next_track_targets, skip_metrics, skip_table,
-                                 vocabulary_track_ids)
+from .session_evaluation import (next_track_lists, next_track_metrics, next_track_scores, next_track_targets,
+                                 skip_metrics, skip_scores, skip_table, vocabulary_track_ids)
 from .schema import read_topk
 from .seeding import seed_everything
 from .sessions import FIRST_TRACK, Sessions
@@ -80,26 +80,28 @@ def describe_test_split(summary: dict) -> str:
 
 
 def evaluate_session_outputs(paths: dict[str, str], task: str, dataset: str, model: str, seed: int,
-                             k_values) -> dict:
+                             k_values) -> tuple[dict, pl.DataFrame]:
     """Rule evaluate_sessions: the metrics document of one session model and seed on the test split, from its
     ``predictions`` (skip) or ``topk`` (next track) file, the ``test`` sessions, the ``vocabulary`` and the
-    preparation ``summary``; the protocol names the split, the candidates and K."""
+    preparation ``summary``; the protocol names the split, the candidates and K. With it, the per-session
+    table (user = session id, metric, value) whose means are the document's session-averaged metrics."""
     summary = json.loads(Path(paths["summary"]).read_text(encoding="utf-8"))
     test = Sessions.load(paths["test"])
     protocol = {"split": describe_test_split(summary), "sessions": len(test)}
     if task == "skip":
         predictions = pl.read_parquet(paths["predictions"])
-        metrics = skip_metrics(predictions)
+        metrics, per_session = skip_scores(predictions)
         protocol.update(candidates="skip_2 of every second-half track of each test session (first half: all log "
                                    "fields; second half: track features only)",
                         predicted_tracks=predictions.height, threshold="skipped when P(skip_2) >= 0.5")
     else:
         track_ids = vocabulary_track_ids(pl.read_parquet(paths["vocabulary"]), test.n_tracks)
         lists = read_topk(paths["topk"], model, seed)
-        metrics = next_track_metrics(lists, next_track_targets(test, track_ids), k_values, test.n_tracks - FIRST_TRACK)
+        metrics, per_session = next_track_scores(lists, next_track_targets(test, track_ids), k_values,
+                                                 test.n_tracks - FIRST_TRACK)
         protocol.update(candidates=f"full vocabulary ({test.n_tracks - FIRST_TRACK} tracks), the first half's tracks kept",
                         target="the track right after the first half (one per session); out-of-vocabulary "
                                "targets count as misses", k_values=sorted(k_values))
     log.info("%s seed %d: %s", model, seed, _headline(metrics))
     return {"dataset": dataset, "model": model, "seed": seed, "task": task, "protocol": protocol,
-            "metrics": metrics}
+            "metrics": metrics}, per_session

@@ -22,7 +22,7 @@ from .candidates import candidate_table, recall_of, with_generator_statistics, w
 from .data import Interactions
 from .datasets.validation import require_both_classes
 from .errors import InputDataError
-from .metrics.classification import classification_metrics
+from .metrics.classification import classification_metrics, per_user_classification_metrics
 from .models.base import FeatureSpec
 from .schema import read_targets, read_topk, to_topk, topk_from_arrays
 from .seeding import seed_everything
@@ -133,11 +133,16 @@ def fit_and_rerank(run: Run, depths: dict[str, int], valid: dict, test: dict, li
 def fit_and_score(run: Run, features: dict[str, str]):
     """Fit ``run``'s classifier on the ``train`` feature table (its ``target`` column) and score the
     ``valid`` and ``test`` tables; ``spec`` (JSON) names the feature columns, the id columns kept in the
-    predictions and the split. Each table is read with only the columns it is needed for, and the training
-    table is freed before the others are read (at Kaggle size this keeps 2.3 GB out of the job's peak).
-    Returns (validation predictions, test submission, metrics)."""
+    predictions, the user column among them and the split. Each table is read with only the columns it is
+    needed for, and the training table is freed before the others are read (at Kaggle size this keeps 2.3 GB
+    out of the job's peak). Returns (validation predictions, test submission, metrics, per-user metrics: the
+    AUC and log-loss of each user's validation rows, see
+    :func:`~musicrec.metrics.classification.per_user_classification_metrics`)."""
     seed_everything(run.seed)
     spec_json = json.loads(Path(features["spec"]).read_text(encoding="utf-8"))
+    if "user_column" not in spec_json:
+        raise InputDataError(features["spec"], "names no user_column (the per-user metrics group the validation rows "
+                             "by it): rebuild the features")
     spec = FeatureSpec.from_json(spec_json)
     model_columns = list(dict.fromkeys([*spec.categorical, *spec.lgb_categorical, *spec.numeric]))
 
@@ -166,4 +171,6 @@ def fit_and_score(run: Run, features: dict[str, str]):
                "model_report": model.report()}
     log.info("%s seed %d: validation AUC %.4f, log-loss %.4f", run.model, run.seed, metrics["metrics"]["auc"],
              metrics["metrics"]["log_loss"])
-    return predictions, submission, metrics
+    per_user = per_user_classification_metrics(predictions[spec_json["user_column"]], labels,
+                                               predictions["score"].to_numpy())
+    return predictions, submission, metrics, per_user

@@ -485,6 +485,7 @@ def build(tables: dict[str, pl.DataFrame], config: FeatureConfig) -> FeatureTabl
         "numeric": numeric,
         "id_columns": ["row_id", "id", "msno", "song_id", "artist_name", "member_gender", "member_age", "target"],
         "prediction_columns": ["row_id", "msno", "song_id", "artist_name", "target"],
+        "user_column": "msno",
         "submission_id": "id",
         "split": {
             "description": f"validation: last {config.validation_fraction:.0%} of train.csv rows in time order "

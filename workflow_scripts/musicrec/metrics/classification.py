@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
 
 def _as_binary_arrays(labels, scores) -> tuple[np.ndarray, np.ndarray]:
@@ -57,3 +58,26 @@ def log_loss(labels, probabilities, eps: float = 1e-15) -> float:
 def classification_metrics(labels, scores) -> dict[str, float]:
     """AUC and log-loss of P(target = 1) scores: the metrics of every classifier and blend."""
     return {"auc": roc_auc(labels, scores), "log_loss": log_loss(labels, scores)}
+
+
+def per_user_classification_metrics(users, labels, scores) -> pl.DataFrame:
+    """Long table (user, metric, value) of each user's rows (``users``: the user of each row): ``auc``
+    (:func:`roc_auc` of the user's rows) for every user with both classes, ``log_loss`` for every user.
+
+    The mean of per-user AUC is not the AUC of all rows (it weighs users equally and compares only pairs
+    within a user), nor is the mean of per-user log-loss the log-loss of all rows (rows weigh equally there).
+    """
+    y, s = _as_binary_arrays(labels, scores)
+    rows = pl.DataFrame({"user": users}).with_row_index("row")
+    if rows.height != y.size:
+        raise ValueError(f"users and labels differ in length: {rows.height} != {y.size}")
+    records = []
+    for user, indices in rows.group_by("user", maintain_order=True).agg("row").iter_rows():
+        user_labels, user_scores = y[indices], s[indices]
+        auc = roc_auc(user_labels, user_scores)
+        if not np.isnan(auc):
+            records.append((user, "auc", auc))
+        records.append((user, "log_loss", log_loss(user_labels, user_scores)))
+    frame = pl.DataFrame(records, schema={"user": rows["user"].dtype, "metric": pl.String, "value": pl.Float64},
+                         orient="row")
+    return frame.sort("metric", "user")

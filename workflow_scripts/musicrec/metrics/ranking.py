@@ -3,7 +3,8 @@
 Inputs are a recommendations table with one row per (user, item) and a 1-based ``rank`` (1 = top),
 and a relevant table with one row per (user, item) the user interacted with in the evaluation split.
 Every user in the relevant table is evaluated; a user with no recommendations scores 0. Ranks must be
-unique within a user. Per-user values are averaged over evaluated users (macro average).
+unique within a user. Per-user values (:func:`per_user_metrics`, a long table user, metric, value) are
+averaged over evaluated users (macro average): every metric but coverage is the mean of its per-user rows.
 
 Definitions, for a user u with relevant set R_u and top-K list L_u (rel_i = 1 if the item at rank i
 is in R_u):
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+
+from .per_user import long_table, macro_average
 
 METRIC_NAMES = ("hit_rate", "precision", "recall", "ndcg", "map")
 
@@ -84,55 +87,65 @@ def coverage_at_k(recommendations: pl.DataFrame, k: int, catalogue_size: int,
     return recommendations.filter(pl.col(rank) <= k)[item].n_unique() / catalogue_size
 
 
-def ranking_metrics(recommendations: pl.DataFrame, relevant: pl.DataFrame, k_values, catalogue_size: int,
-                    user: str = "user", item: str = "item", rank: str = "rank") -> dict[str, float]:
-    """Mean over users of every metric at every K, plus coverage@K: keys like ``ndcg@10``."""
+def per_user_metrics(recommendations: pl.DataFrame, relevant: pl.DataFrame, k_values,
+                     user: str = "user", item: str = "item", rank: str = "rank") -> pl.DataFrame:
+    """Every metric of :func:`per_user_at_k` at every K as a long table (user, metric, value), metric names
+    like ``ndcg@10``: one row per user of ``relevant`` and metric."""
+    return pl.concat([long_table(per_user_at_k(recommendations, relevant, k, user, item, rank), user, f"@{k}")
+                      for k in sorted(k_values)])
+
+
+def ranking_scores(recommendations: pl.DataFrame, relevant: pl.DataFrame, k_values, catalogue_size: int,
+                   user: str = "user", item: str = "item", rank: str = "rank") -> tuple[dict[str, float], pl.DataFrame]:
+    """(:func:`ranking_metrics`, :func:`per_user_metrics`): the means are those of the per-user table."""
+    per_user = per_user_metrics(recommendations, relevant, k_values, user, item, rank)
     result: dict[str, float] = {}
     for k in sorted(k_values):
-        per_user = per_user_at_k(recommendations, relevant, k, user, item, rank)
-        for name in METRIC_NAMES:
-            result[f"{name}@{k}"] = float(per_user[name].mean()) if per_user.height else float("nan")
+        result.update(macro_average(per_user, [f"{name}@{k}" for name in METRIC_NAMES]))
         result[f"coverage@{k}"] = coverage_at_k(recommendations, k, catalogue_size, item, rank)
-    return result
+    return result, per_user
 
 
-def dislike_fpr_at_k(recommendations: pl.DataFrame, dislikes: pl.DataFrame, k: int,
-                     user: str = "user", item: str = "item", rank: str = "rank") -> float:
-    """Dislike-FPR@K: for each user of ``dislikes`` (one row per user and test-disliked item), the share of
-    their disliked items that are in their top-K list (0 for a user without a list), averaged over those
-    users; NaN when nobody has a test dislike. Lower is better."""
+def ranking_metrics(recommendations: pl.DataFrame, relevant: pl.DataFrame, k_values, catalogue_size: int,
+                    user: str = "user", item: str = "item", rank: str = "rank") -> dict[str, float]:
+    """Mean over users of every metric at every K (NaN without users), plus coverage@K: keys like ``ndcg@10``."""
+    return ranking_scores(recommendations, relevant, k_values, catalogue_size, user, item, rank)[0]
+
+
+def per_user_dislike_fpr(recommendations: pl.DataFrame, dislikes: pl.DataFrame, k: int,
+                         user: str = "user", item: str = "item", rank: str = "rank") -> pl.DataFrame:
+    """One row per user of ``dislikes`` (one row per user and test-disliked item) with ``dislike_fpr``: the
+    share of their disliked items in their top-K list (0 for a user without a list)."""
     if k < 1:
         raise ValueError("K must be at least 1")
     check_ranks(recommendations, user, rank)
     disliked = dislikes.select(user, item).unique()
-    if disliked.height == 0:
-        return float("nan")
     recommended = (recommendations.filter(pl.col(rank) <= k).select(user, item)
                    .join(disliked, on=[user, item], how="semi").group_by(user).len("recommended"))
-    per_user = (disliked.group_by(user).len("disliked").join(recommended, on=user, how="left")
-                .select(pl.col("recommended").fill_null(0) / pl.col("disliked")))
-    return float(per_user.to_series().mean())
+    return (disliked.group_by(user).len("disliked").join(recommended, on=user, how="left")
+            .select(user, (pl.col("recommended").fill_null(0) / pl.col("disliked")).alias("dislike_fpr"))
+            .sort(user))
 
 
-def dislike_metrics(recommendations: pl.DataFrame, dislikes: pl.DataFrame, k_values,
-                    user: str = "user", item: str = "item", rank: str = "rank") -> dict[str, float]:
-    """:func:`dislike_fpr_at_k` at every K: keys like ``dislike_fpr@10``."""
-    return {f"dislike_fpr@{k}": dislike_fpr_at_k(recommendations, dislikes, k, user, item, rank)
-            for k in sorted(k_values)}
+def dislike_scores(recommendations: pl.DataFrame, dislikes: pl.DataFrame, k_values,
+                   user: str = "user", item: str = "item", rank: str = "rank") -> tuple[dict[str, float], pl.DataFrame]:
+    """Dislike-FPR@K at every K (keys like ``dislike_fpr@10``): :func:`per_user_dislike_fpr` averaged over the
+    users with test dislikes, NaN when nobody has one (lower is better); and the per-user long table."""
+    per_user = pl.concat([long_table(per_user_dislike_fpr(recommendations, dislikes, k, user, item, rank), user,
+                                     f"@{k}") for k in sorted(k_values)])
+    return macro_average(per_user, [f"dislike_fpr@{k}" for k in sorted(k_values)]), per_user
 
 
-def positive_dislike_auc(recommendations: pl.DataFrame, relevant: pl.DataFrame, dislikes: pl.DataFrame,
-                         user: str = "user", item: str = "item", rank: str = "rank") -> float:
-    """AUC of each user's list ordering their test positives (``relevant``) above their test dislikes,
-    averaged over users who have both (see the module docstring; 0.5 = no better than chance, 1 = every
-    positive above every dislike). Computed per user as the Mann-Whitney U statistic over the ranks, ties
-    (e.g. both unlisted) counting one half. NaN when no user has both."""
+def per_user_positive_dislike_auc(recommendations: pl.DataFrame, relevant: pl.DataFrame, dislikes: pl.DataFrame,
+                                  user: str = "user", item: str = "item", rank: str = "rank") -> pl.DataFrame:
+    """One row per user with both test positives (``relevant``) and test dislikes, with ``auc``: the AUC of
+    their list ordering the positives above the dislikes (see the module docstring; 0.5 = no better than
+    chance, 1 = every positive above every dislike), the Mann-Whitney U statistic over the ranks, ties (e.g.
+    both unlisted) counting one half."""
     check_ranks(recommendations, user, rank)
     positives = relevant.select(user, item).unique().with_columns(pl.lit(1, pl.Int8).alias("positive"))
     negatives = dislikes.select(user, item).unique().with_columns(pl.lit(0, pl.Int8).alias("positive"))
     both = positives.select(user).unique().join(negatives.select(user).unique(), on=user)
-    if both.height == 0:
-        return float("nan")
     length = recommendations.group_by(user).agg(pl.col(rank).max().alias("length"))
     pairs = (pl.concat([positives, negatives]).join(both, on=user, how="semi")
              .join(recommendations.select(user, item, rank), on=[user, item], how="left")
@@ -144,7 +157,7 @@ def positive_dislike_auc(recommendations: pl.DataFrame, relevant: pl.DataFrame, 
         pl.col("order").filter(pl.col("positive") == 1).sum().alias("positive_order_sum"))
     auc = ((pl.col("positive_order_sum") - pl.col("n_positive") * (pl.col("n_positive") + 1) / 2)
            / (pl.col("n_positive") * pl.col("n_negative")))
-    return float(per_user.select(auc).to_series().mean())
+    return per_user.select(user, auc.cast(pl.Float64).alias("auc")).sort(user)
 
 
 def cold_start_recall(scores: np.ndarray, relevant: np.ndarray, k_values, seed: int = 0) -> dict[str, float]:

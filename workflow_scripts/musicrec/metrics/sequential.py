@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import polars as pl
 
+from .per_user import long_table, macro_average
 
-def _per_session(predictions: pl.DataFrame, session: str, position: str, predicted: str,
-                 truth: str) -> pl.DataFrame:
-    """One row per session: its average accuracy ``aa`` and ``first`` (L(1))."""
+SESSION_METRICS = ("mean_average_accuracy", "first_prediction_accuracy")
+
+
+def per_session_accuracy(predictions: pl.DataFrame, session: str = "session_id", position: str = "session_position",
+                         predicted: str = "prediction", truth: str = "skip_2") -> pl.DataFrame:
+    """Per session of ``predictions`` (one row per predicted track: session, position, the predicted and the
+    true skip_2), sorted by session: ``mean_average_accuracy``, its average accuracy AA, and
+    ``first_prediction_accuracy``, L(1) (1.0 or 0.0)."""
     if predictions.select(session, position).is_duplicated().any():
         raise ValueError("each (session, position) must hold one prediction")
     right = (pl.col(predicted) == pl.col(truth)).cast(pl.Float64)
@@ -29,17 +35,21 @@ def _per_session(predictions: pl.DataFrame, session: str, position: str, predict
             .with_columns((pl.col("__right").cum_sum().over(session)
                            / pl.int_range(1, pl.len() + 1).over(session)).alias("__accuracy"))
             .group_by(session, maintain_order=True)
-            .agg((pl.col("__accuracy") * pl.col("__right")).mean().alias("aa"),
-                 pl.col("__right").first().alias("first")))
+            .agg((pl.col("__accuracy") * pl.col("__right")).mean().alias("mean_average_accuracy"),
+                 pl.col("__right").first().alias("first_prediction_accuracy")))
 
 
-def mean_average_accuracy(predictions: pl.DataFrame, session: str = "session_id", position: str = "session_position",
-                          predicted: str = "prediction", truth: str = "skip_2") -> dict[str, float]:
+def per_session_metrics(predictions: pl.DataFrame, session: str = "session_id", position: str = "session_position",
+                        predicted: str = "prediction", truth: str = "skip_2") -> pl.DataFrame:
+    """:func:`per_session_accuracy` as a long table (user = the session, metric, value)."""
+    return long_table(per_session_accuracy(predictions, session, position, predicted, truth), session)
+
+
+def session_scores(predictions: pl.DataFrame, session: str = "session_id", position: str = "session_position",
+                   predicted: str = "prediction", truth: str = "skip_2") -> tuple[dict[str, float], pl.DataFrame]:
     """The challenge's score of ``predictions`` (one row per predicted track: session, position, the predicted
     and the true skip_2): ``mean_average_accuracy`` (the mean over sessions of AA) and
-    ``first_prediction_accuracy`` (the tie-break), NaN for no rows."""
-    if predictions.height == 0:
-        return {"mean_average_accuracy": float("nan"), "first_prediction_accuracy": float("nan")}
-    sessions = _per_session(predictions, session, position, predicted, truth)
-    return {"mean_average_accuracy": float(sessions["aa"].mean()),
-            "first_prediction_accuracy": float(sessions["first"].mean())}
+    ``first_prediction_accuracy`` (the tie-break), NaN for no rows; and :func:`per_session_metrics`, whose
+    means they are."""
+    per_session = per_session_metrics(predictions, session, position, predicted, truth)
+    return macro_average(per_session, SESSION_METRICS), per_session
