@@ -176,3 +176,14 @@ def prepare_splits(tables: dict[str, pl.DataFrame], params: SplitParams) -> dict
                                                     pl.col("friendID").alias("neighbour_id")),
         "catalogue": tables["artists"].select(pl.col("id").alias("item_id")).sort("item_id"),
     }
+
+
+# The column of the artist-demographics table (rule artist_demographics) that names a Last.fm artist.
+ARTIST_KEY = "artist_name"
+
+
+def item_artists(artists_path) -> pl.DataFrame:
+    """The artist of each Last.fm item (an item is an artist): item (artist id), artist (its name, the
+    ``ARTIST_KEY`` of the demographics table) and provider (the name shown in reports)."""
+    artists = read_table(artists_path, "artists")
+    return artists.select(pl.col("id").alias("item"), pl.col("name").alias("artist"), pl.col("name").alias("provider"))

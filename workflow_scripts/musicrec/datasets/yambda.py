@@ -118,3 +118,16 @@ def scan_embeddings(path) -> pl.LazyFrame:
         raise InputDataError(path, f"expected a list of floats, found {schema['normalized_embed']}",
                              column="normalized_embed")
     return pl.scan_parquet(path).select(pl.col("item_id").cast(pl.UInt32), "normalized_embed")
+
+
+# The column of a Yambda artist-demographics table (config yambda.artist_demographics) that names an artist.
+ARTIST_KEY = "artist_id"
+
+
+def item_artists(mapping_path) -> pl.DataFrame:
+    """The artist of each Yambda item (a track) from artist_item_mapping: item (track id), artist (artist
+    id as text, the ``ARTIST_KEY`` of the demographics table) and provider ("artist <id>": Yambda has no
+    artist names)."""
+    mapping = read_mapping(mapping_path, "artist_item_mapping")
+    return mapping.select(pl.col("item_id").alias("item"), pl.col("artist_id").cast(pl.String).alias("artist"),
+                          pl.format("artist {}", pl.col("artist_id")).alias("provider"))

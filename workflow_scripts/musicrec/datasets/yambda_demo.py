@@ -78,7 +78,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..io import atomic_path
+from ..io import atomic_path, write_csv
+from .lastfm_demo import ARTIST_GENDER_P, ARTIST_GENDERS, GENDER_POPULARITY
 
 log = logging.getLogger(__name__)
 
@@ -793,3 +794,52 @@ def generate(size: YambdaDemoSize, seed: int) -> dict[str, pl.DataFrame]:
     for name, table in _tables(size, seed, TABLES):
         chunks[name].append(table)
     return {name: pl.from_arrow(pa.concat_tables(tables)) for name, tables in chunks.items()}
+
+
+# Artist demographics of the demo data (rule yambda_demo_demographics), derived after the fact from the
+# generated artist_item_mapping and events with a random stream of their own, so that the generator's files
+# (and everything built from them) stay as they are.
+STREAM_DEMOGRAPHICS = 4
+
+
+def artist_demographics(mapping: pl.DataFrame, item_events: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """artist_id, gender (male, female, mixed, unknown) of every artist of ``mapping`` (artist_id, item_id),
+    with the artist-gender popularity bias the KKBox and Last.fm generators plant.
+
+    There, an artist's popularity is a log-normal draw times ``GENDER_POPULARITY[gender]`` (female 0.45,
+    mixed 0.7, unknown 0.8, male 1), with genders drawn by ``ARTIST_GENDER_P``. Here the popularity is
+    given, x = log(1 + the artist's events) (``item_events``: item_id, events), and read as
+    x = mu + log m_g + sigma z: each artist's gender is drawn from the posterior
+    P(g | x) ∝ p_g exp(-(x - mu - log m_g)^2 / (2 sigma^2)), mu and sigma^2 being the mean and variance of x
+    less those of log m_g under p (sigma^2 at least 1e-6). Artists in artist_id order, one uniform draw each
+    from ``SeedSequence(seed, spawn_key=(STREAM_DEMOGRAPHICS, 0))``: the same inputs give the same table.
+    """
+    artists = (
+        mapping.select("artist_id", "item_id").join(item_events.select("item_id", "events"), on="item_id", how="left")
+        .group_by("artist_id").agg(pl.col("events").fill_null(0).sum()).sort("artist_id")
+    )
+    x = np.log1p(artists["events"].to_numpy().astype(np.float64))
+    prior = np.asarray(ARTIST_GENDER_P, dtype=np.float64)
+    log_m = np.log([GENDER_POPULARITY[g] for g in ARTIST_GENDERS])
+    mean_m = float(prior @ log_m)
+    var_m = float(prior @ (log_m - mean_m) ** 2)
+    mu, sigma2 = x.mean() - mean_m, max(x.var() - var_m, 1e-6)
+    log_posterior = np.log(prior)[None, :] - (x[:, None] - mu - log_m[None, :]) ** 2 / (2 * sigma2)
+    posterior = np.exp(log_posterior - log_posterior.max(axis=1, keepdims=True))
+    cumulative = np.cumsum(posterior / posterior.sum(axis=1, keepdims=True), axis=1)
+    draw = _rng(seed, STREAM_DEMOGRAPHICS).random(len(x))
+    choice = np.minimum((cumulative < draw[:, None]).sum(axis=1), len(ARTIST_GENDERS) - 1)
+    return pl.DataFrame({"artist_id": artists["artist_id"], "gender": np.asarray(ARTIST_GENDERS)[choice]})
+
+
+def write_artist_demographics(mapping_path, events_path, seed: int, out_path) -> pl.DataFrame:
+    """Rule yambda_demo_demographics: ``artist_demographics`` of the demo's artist_item_mapping.parquet and
+    multi_event.parquet (events per item, one streaming pass), written as CSV (artist_id, gender)."""
+    mapping = pl.read_parquet(mapping_path, columns=["artist_id", "item_id"])
+    item_events = (pl.scan_parquet(events_path).group_by("item_id").agg(pl.len().alias("events"))
+                   .collect(engine="streaming"))
+    table = artist_demographics(mapping, item_events, seed)
+    write_csv(table, out_path)
+    log.info("yambda demo: genders of %d artists %s", table.height,
+             dict(table.group_by("gender").len().sort("gender").iter_rows()))
+    return table

@@ -44,17 +44,18 @@ def coverage_row(measure: str, definition: str, groups: pl.Series) -> dict:
 
 
 def demographic_coverage(item_groups: pl.DataFrame, rows: dict[str, pl.DataFrame],
-                         definitions: dict[str, str]) -> pl.DataFrame:
+                         definitions: dict[str, str], items_measure: str = SONGS) -> pl.DataFrame:
     """The coverage table (see the module docstring).
 
     ``item_groups``: item, provider (artist name), group (artist gender) of every catalogue item;
     ``rows``: measure name -> a table with an ``item`` column, one row per counted row (a play);
-    ``definitions``: measure name -> definition, for ``ARTISTS``, ``SONGS`` and every key of ``rows``.
+    ``definitions``: measure name -> definition, for ``ARTISTS``, ``items_measure`` (the name of the
+    catalogue items' measure: ``SONGS`` for KKBox) and every key of ``rows``.
     """
     named = item_groups.filter(pl.col("provider").is_not_null() & (pl.col("provider").str.strip_chars() != ""))
     artists = named.unique("provider", keep="first", maintain_order=True)["group"]
     measures = [coverage_row(ARTISTS, definitions[ARTISTS], artists),
-                coverage_row(SONGS, definitions[SONGS], item_groups["group"])]
+                coverage_row(items_measure, definitions[items_measure], item_groups["group"])]
     measures += [coverage_row(name, definitions[name], exposure.with_groups(table.select("item"), item_groups)["group"])
                  for name, table in rows.items()]
     return pl.DataFrame(measures, schema=SCHEMA)

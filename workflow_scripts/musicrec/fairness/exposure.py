@@ -76,6 +76,37 @@ def group_shares(items: pl.DataFrame, item_groups: pl.DataFrame, weight: str | N
     )
 
 
+# The baselines of exposure (``source`` of a baselines table) and their columns in ``exposure_against_baselines``.
+BASELINE_COLUMNS = {"catalogue": "catalogue_share", "listening": "listening_share", "pairs": "pair_share",
+                    "candidates": "candidate_share"}
+RATIO_COLUMNS = {"catalogue": "ratio_to_catalogue", "listening": "ratio_to_listening",
+                 "candidates": "ratio_to_candidates"}
+
+
+def exposure_against_baselines(shares: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFrame:
+    """Exposure per model and group next to the group's baseline shares.
+
+    ``shares``: ``exposure_shares`` summarised over seeds (model, group, slot_share_mean,
+    weighted_share_mean, ...); ``baselines``: source (keys of ``BASELINE_COLUMNS``), group, share. One row
+    per model and group of the baselines (0 exposure where the lists hold none of the group), with a
+    ``<source>_share`` column per source and ``ratio_to_<source>`` = slot_share_mean / that share for the
+    sources of ``RATIO_COLUMNS`` (null where the share is 0).
+    """
+    sources = [s for s in BASELINE_COLUMNS if s in set(baselines["source"])]
+    wide = baselines.pivot(on="source", index="group", values="share").rename(
+        {s: BASELINE_COLUMNS[s] for s in sources})
+    grid = shares.select("model").unique().join(wide, how="cross")
+    return (
+        grid.join(shares, on=["model", "group"], how="left")
+        .with_columns(pl.col("slot_share_mean", "weighted_share_mean").fill_null(0.0))
+        .with_columns(pl.when(pl.col(BASELINE_COLUMNS[s]) > 0)
+                      .then(pl.col("slot_share_mean") / pl.col(BASELINE_COLUMNS[s])).alias(RATIO_COLUMNS[s])
+                      for s in sources if s in RATIO_COLUMNS)
+        .fill_nan(None)
+        .sort(["model", "group"])
+    )
+
+
 def item_exposure(lists: pl.DataFrame, item_groups: pl.DataFrame, item_name: pl.DataFrame) -> pl.DataFrame:
     """Slots per provider: provider, group, slots, slot_share; ``item_name`` maps item -> provider."""
     named = with_groups(lists, item_groups).join(item_name.select("item", "provider"), on="item", how="left")
@@ -85,6 +116,63 @@ def item_exposure(lists: pl.DataFrame, item_groups: pl.DataFrame, item_name: pl.
         .with_columns((pl.col("slots") / pl.col("slots").sum()).alias("slot_share"))
         .sort(["slots", "provider"], descending=[True, False], nulls_last=True)
     )
+
+
+def pooled_provider_exposure(per_seed: pl.DataFrame) -> pl.DataFrame:
+    """``item_exposure`` rows of every seed (with model, seed columns) pooled: slots of each provider summed
+    over seeds, and their share of all slots of the model. Returns model, provider, group, slots, slot_share,
+    most slots first within each model."""
+    return (
+        per_seed.group_by("model", "provider", "group")
+        .agg(pl.col("slots").sum())
+        .with_columns((pl.col("slots") / pl.col("slots").sum().over("model")).alias("slot_share"))
+        .sort(["model", "slots", "provider"], descending=[False, True, False], nulls_last=True)
+    )
+
+
+def candidate_group_counts(users: pl.DataFrame, item_groups: pl.DataFrame, train: pl.DataFrame | None) -> pl.DataFrame:
+    """Per user and group, how many of the user's candidates belong to the group: n_ug = N_g - t_ug.
+
+    ``users``: a ``user`` column; ``item_groups``: every catalogue item once (item, group), N_g items per
+    group; ``train``: the users' training pairs (user, item), t_ug of them in group g, left out of the
+    candidates (a protocol that excludes seen items), or None when every user ranks the whole catalogue.
+    Training items outside the catalogue are not counted. Returns user, group, n for every user and every
+    group of the catalogue.
+    """
+    catalogue = item_groups.group_by("group").agg(pl.len().cast(pl.Int64).alias("n_catalogue"))
+    grid = users.select("user").unique().join(catalogue, how="cross")
+    if train is None:
+        return grid.select("user", "group", pl.col("n_catalogue").alias("n")).sort("user", "group")
+    seen = (
+        train.select("user", "item").unique()
+        .join(item_groups.select("item", "group"), on="item", how="inner")
+        .group_by("user", "group").agg(pl.len().cast(pl.Int64).alias("n_seen"))
+    )
+    return (
+        grid.join(seen, on=["user", "group"], how="left")
+        .select("user", "group", (pl.col("n_catalogue") - pl.col("n_seen").fill_null(0)).alias("n"))
+        .sort("user", "group")
+    )
+
+
+def candidate_shares(counts: pl.DataFrame) -> pl.DataFrame:
+    """Each group's share of the candidates, per user n_ug / sum_g n_ug, averaged over the users with at
+    least one candidate. ``counts``: ``candidate_group_counts``. Returns group, share (summing to 1)."""
+    return (
+        counts.with_columns((pl.col("n") / pl.col("n").sum().over("user")).alias("share"))
+        .filter(pl.col("share").is_not_nan())
+        .group_by("group").agg(pl.col("share").sum())
+        .with_columns(pl.col("share") / pl.col("share").sum())
+        .sort("group")
+    )
+
+
+def candidate_counts(counts: pl.DataFrame, group: str) -> pl.DataFrame:
+    """Per user: n_candidates (all candidates) and n_group (those of ``group``), from ``candidate_group_counts``."""
+    return counts.group_by("user").agg(
+        pl.col("n").sum().alias("n_candidates"),
+        pl.col("n").filter(pl.col("group") == group).sum().alias("n_group"),
+    ).sort("user")
 
 
 def first_group_rank(ranked: pl.DataFrame, item_groups: pl.DataFrame, group: str) -> pl.DataFrame:
@@ -106,23 +194,38 @@ def first_group_rank(ranked: pl.DataFrame, item_groups: pl.DataFrame, group: str
     )
 
 
-def first_rank_in_lists(first_ranks: pl.DataFrame) -> pl.DataFrame:
-    """One row on ``first_group_rank``'s table of top-K lists (first_rank null when the list has none).
+def first_rank_in_top_k(first_ranks: pl.DataFrame, k: int) -> pl.DataFrame:
+    """One row: how often and how early the group's first item comes in top-``k`` lists cut from larger
+    candidate sets (a full catalogue), for the ranker and for a random order of the same candidates.
 
-    users; users_with_group (lists holding an item of the group); share_with_group (their share of the
-    users); mean_first_rank over the lists that hold one (null when none does).
+    ``first_ranks``: user, first_rank (rank 1..k of the first group item in the user's top-k list, null when
+    it holds none), n_candidates (n, the user's candidate count) and n_group (f, the group's candidates).
+    Returns users; users_with_group (f >= 1); in_top_k (share of those users whose top k holds a group item)
+    and random_in_top_k (its expectation under a random order, the mean over those users of
+    sum_{r<=k} P(first at r), see ``random_first_rank_probabilities``); mean_first_rank_in_top_k (mean first
+    rank over the lists that hold one; null when none does) and random_mean_first_rank_in_top_k (the same
+    under a random order: sum_u sum_{r<=k} r P_u(r) / sum_u sum_{r<=k} P_u(r)).
     """
-    present = first_ranks["first_rank"].drop_nulls()
-    users = first_ranks.height
+    with_group = first_ranks.filter(pl.col("n_group") > 0)
+    found = with_group["first_rank"].drop_nulls()
+    users = with_group.height
+    ranks = np.arange(1, k + 1)
+    probabilities = random_first_rank_probabilities(with_group["n_candidates"].to_numpy(),
+                                                    with_group["n_group"].to_numpy(), ranks)
+    random_mass = probabilities.sum()
     return pl.DataFrame(
         {
-            "users": [users],
-            "users_with_group": [present.len()],
-            "share_with_group": [present.len() / users if users else None],
-            "mean_first_rank": [float(present.mean()) if present.len() else None],
+            "users": [first_ranks.height],
+            "users_with_group": [users],
+            "in_top_k": [found.len() / users if users else None],
+            "random_in_top_k": [float(random_mass) / users if users else None],
+            "mean_first_rank_in_top_k": [float(found.mean()) if found.len() else None],
+            "random_mean_first_rank_in_top_k": [float((probabilities * ranks).sum() / random_mass)
+                                                if random_mass > 0 else None],
         },
-        schema={"users": pl.Int64, "users_with_group": pl.Int64, "share_with_group": pl.Float64,
-                "mean_first_rank": pl.Float64},
+        schema={"users": pl.Int64, "users_with_group": pl.Int64, "in_top_k": pl.Float64,
+                "random_in_top_k": pl.Float64, "mean_first_rank_in_top_k": pl.Float64,
+                "random_mean_first_rank_in_top_k": pl.Float64},
     )
 
 

@@ -11,35 +11,39 @@ from ..errors import InputDataError
 log = logging.getLogger(__name__)
 
 ARTIST_GENDERS = ("male", "female", "mixed", "other", "unknown")
-DEMOGRAPHICS_COLUMNS = ("artist_name", "gender")
 MISSING_USER_GENDER = "missing"
 UNKNOWN = "unknown"
 
 
-def read_artist_genders(path) -> pl.DataFrame:
-    """artist_name -> artist_gender from the artist-demographics CSV (MusicBrainz or demo).
+def read_artist_genders(path, key: str = "artist_name") -> pl.DataFrame:
+    """``key`` -> artist_gender from an artist-demographics CSV: the artist_name, gender table of rule
+    artist_demographics (MusicBrainz or demo), or an artist-id table (``key`` artist_id) for datasets
+    without artist names (Yambda).
 
-    Gender must be one of ``ARTIST_GENDERS``; an empty gender counts as "unknown". When a name
-    appears twice, its first row wins.
+    Gender must be one of ``ARTIST_GENDERS``; an empty gender counts as "unknown". When an artist
+    appears twice, its first row wins. The key is read as text (stripped when it is an id).
     """
+    columns = (key, "gender")
     try:
-        table = pl.read_csv(path, columns=list(DEMOGRAPHICS_COLUMNS), schema_overrides={c: pl.String for c in DEMOGRAPHICS_COLUMNS})
+        table = pl.read_csv(path, columns=list(columns), schema_overrides={c: pl.String for c in columns})
     except FileNotFoundError:
         raise InputDataError(path, "file not found") from None
     except pl.exceptions.ColumnNotFoundError as err:
-        missing = [c for c in DEMOGRAPHICS_COLUMNS if c not in str(err)] or list(DEMOGRAPHICS_COLUMNS)
+        missing = [c for c in columns if c not in str(err)] or list(columns)
         raise InputDataError(path, "column missing", column=missing[0]) from None
+    if key != "artist_name":
+        table = table.with_columns(pl.col(key).str.strip_chars())
     table = table.with_columns(pl.col("gender").str.strip_chars().str.to_lowercase().fill_null(UNKNOWN).replace("", UNKNOWN))
     unexpected = sorted(set(table["gender"].unique().to_list()) - set(ARTIST_GENDERS))
     if unexpected:
         shown = ", ".join(repr(v) for v in unexpected[:5])
         raise InputDataError(path, f"unexpected values {shown} (expected one of {', '.join(ARTIST_GENDERS)})", column="gender")
-    duplicated = table.height - table["artist_name"].n_unique()
+    duplicated = table.height - table[key].n_unique()
     if duplicated:
-        log.warning("%s: %d duplicated artist names; the first row of each is used", path, duplicated)
+        log.warning("%s: %d duplicated values of %s; the first row of each is used", path, duplicated, key)
     return (
-        table.filter(pl.col("artist_name").is_not_null())
-        .unique("artist_name", keep="first", maintain_order=True)
+        table.filter(pl.col(key).is_not_null())
+        .unique(key, keep="first", maintain_order=True)
         .rename({"gender": "artist_gender"})
     )
 

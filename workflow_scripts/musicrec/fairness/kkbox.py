@@ -147,7 +147,7 @@ def evaluate_seed(predictions: pl.DataFrame, users: pl.DataFrame, items: pl.Data
     if ranked.is_empty():
         raise InputDataError("validation predictions", f"no user has more than {settings.top_k} candidate songs; "
                              "lower fairness.top_k")
-    provider = provider_tables(ranked, items, settings.top_k, settings.focus_group, complete_candidates=True)
+    provider = provider_tables(ranked, items, settings.top_k, settings.focus_group)
     log.info("top-%d lists of %d users; %d candidate rows", settings.top_k, ranked["user"].n_unique(), ranked.height)
     return {"group_metrics": per_group, "disparities": disparities,
             **{name: provider[name] for name in SEED_TABLES if name in provider}}
@@ -184,8 +184,9 @@ def summarise(seed_files: dict[str, list[str]], baselines_path, settings: Fairne
                 for name, files in seed_files.items()}
     tables = {name: over_seeds(per_seed[name], keys, values) for name, (keys, values) in AGGREGATES.items()}
     tables["group_metrics"] = tables["group_metrics"].with_columns(pl.lit(settings.threshold).alias("threshold"))
-    tables["exposure"] = _exposure_against_baselines(tables["exposure"], pl.read_parquet(baselines_path))
-    tables["artist_exposure"] = _pooled_artist_exposure(per_seed["artist_exposure"])
+    tables["exposure"] = exposure.exposure_against_baselines(tables["exposure"], pl.read_parquet(baselines_path))
+    tables["artist_exposure"] = exposure.pooled_provider_exposure(per_seed["artist_exposure"]).rename(
+        {"provider": "artist_name", "group": "artist_gender"})
     for name, table in tables.items():
         _write_both(table, outputs[name])
         _write_both(per_seed[name], outputs[f"{name}_by_seed"])
@@ -202,34 +203,3 @@ def summarise(seed_files: dict[str, list[str]], baselines_path, settings: Fairne
 def _write_both(table: pl.DataFrame, stem: str) -> None:
     write_parquet(table, f"{stem}.parquet")
     write_csv(table, f"{stem}.csv")
-
-
-def _exposure_against_baselines(shares: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFrame:
-    """Exposure per model and group next to the group's share of the catalogue, listening and candidates."""
-    wide = baselines.pivot(on="source", index="group", values="share").rename(
-        {"catalogue": "catalogue_share", "listening": "listening_share", "candidates": "candidate_share"}
-    )
-    models = shares.select("model").unique()
-    grid = models.join(wide, how="cross")
-    return (
-        grid.join(shares, on=["model", "group"], how="left")
-        .with_columns(pl.col("slot_share_mean", "weighted_share_mean").fill_null(0.0))
-        .with_columns(
-            (pl.col("slot_share_mean") / pl.col("catalogue_share")).alias("ratio_to_catalogue"),
-            (pl.col("slot_share_mean") / pl.col("candidate_share")).alias("ratio_to_candidates"),
-        )
-        .fill_nan(None)
-        .sort(["model", "group"])
-    )
-
-
-def _pooled_artist_exposure(per_seed: pl.DataFrame) -> pl.DataFrame:
-    """Slots of each artist summed over seeds, and their share of all slots of the model."""
-    return (
-        per_seed.group_by("model", "provider", "group")
-        .agg(pl.col("slots").sum())
-        .with_columns((pl.col("slots") / pl.col("slots").sum().over("model")).alias("slot_share"))
-        .sort(["model", "slots", "provider"], descending=[False, True, False], nulls_last=True)
-        .rename({"provider": "artist_name", "group": "artist_gender"})
-    )
-

@@ -1,9 +1,13 @@
-"""The fairness report: demographic coverage, headline findings, exposure, first-female-artist rank,
-per-group quality, run summary.
+"""The fairness report: a summary across datasets, then per dataset its sections (KKBox: demographic
+coverage, headline findings, exposure, first-female-artist rank, per-group quality, most exposed artists;
+each ranking dataset with artist demographics, Last.fm and Yambda: provider exposure, first female artist
+against a random order, most exposed artists; or why it is not analysed), and a run summary.
 
 Input: the aggregated tables of ``musicrec.fairness.kkbox.summarise`` (mean and spread over seeds), the
-``tables.json`` that describes them, and the coverage table of ``musicrec.fairness.coverage``. Every
-string from data is escaped by ``html``'s helpers.
+``tables.json`` that describes them, and the coverage table of ``musicrec.fairness.coverage``; per ranking
+dataset the tables of ``musicrec.fairness.ranking.summarise`` and its ``tables.json``, or its status (why
+it is not analysed). The summary across datasets is also written as CSV. Every string from data is
+escaped by ``html``'s helpers.
 
 Headline findings quote only groups with at least ``min_group_size`` validation rows; the smaller ones
 are named in a note under them (their numbers stay in the sections below).
@@ -15,11 +19,13 @@ import datetime
 import importlib.metadata
 import json
 import platform
+from dataclasses import dataclass
 
 import polars as pl
 
 from ..fairness import coverage
-from ..io import atomic_path
+from ..fairness import ranking
+from ..io import atomic_path, write_csv
 from . import figures
 from .html import Section, bullet_list, esc, figure, page, paragraph, preformatted, table
 
@@ -30,6 +36,9 @@ QUALITY_METRICS = ["auc", "accuracy", "tpr", "fpr", "selection_rate"]
 VERSION_PACKAGES = ("snakemake", "polars", "pandas", "numpy", "scikit-learn", "fairlearn", "lightgbm", "keras",
                     "tensorflow-cpu", "matplotlib")
 TOP_ARTISTS = 5
+DATASET_TITLES = {"kkbox": "KKBox", "lastfm": "Last.fm", "yambda": "Yambda", "yandex_music": "Yandex Music"}
+RANKING_TABLES = (*ranking.SEED_TABLES, "coverage")
+RANKING_BASELINES = {"catalogue": "catalogue_share", "listening": "listening_share", "candidates": "candidate_share"}
 
 
 def package_versions(packages=VERSION_PACKAGES) -> dict[str, str]:
@@ -51,6 +60,10 @@ def _pm(mean, std, percent: bool = False) -> str:
     if percent:
         return f"{100 * mean:.1f}% ± {100 * std:.1f}"
     return f"{mean:.3f} ± {std:.3f}"
+
+
+def _number(value) -> str:
+    return "–" if value is None or value != value else f"{value:.2f}"
 
 
 def _pct(value) -> str:
@@ -305,33 +318,279 @@ def _summary_section(description, run_info) -> Section:
     return Section("run", "Run summary", body)
 
 
-def build_fairness_report(tables: dict[str, pl.DataFrame], description: dict, run_info: dict) -> str:
-    """The whole HTML page as a string."""
+@dataclass(frozen=True)
+class RankingFairness:
+    """One ranking dataset's provider-fairness tables (``RANKING_TABLES``) and its ``tables.json``."""
+
+    tables: dict[str, pl.DataFrame]
+    description: dict
+
+
+def read_ranking_fairness(table_paths: dict[str, str], description_path) -> RankingFairness:
+    """The parquet tables of ``RANKING_TABLES`` and the ``tables.json`` of one ranking dataset."""
+    return RankingFairness({name: pl.read_parquet(table_paths[name]) for name in RANKING_TABLES},
+                           json.loads(open(description_path, encoding="utf-8").read()))
+
+
+def _title(dataset: str) -> str:
+    return DATASET_TITLES.get(dataset, dataset)
+
+
+def _seed_text(seeds) -> str:
+    """'0–9' for a run of consecutive seeds, else '0, 2, 5'."""
+    seeds = sorted(set(seeds))
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def _extremes(frame: pl.DataFrame, column: str) -> tuple:
+    """(lowest value, its model, highest value, its model) of ``column`` over the models of ``frame``."""
+    rows = frame.drop_nulls(column).sort([column, "model"])
+    if rows.is_empty():
+        return None, None, None, None
+    return rows[column][0], rows["model"][0], rows[column][-1], rows["model"][-1]
+
+
+def _measure_share(coverage_table: pl.DataFrame, measure: str):
+    return _row(coverage_table, measure=measure).get("share_known")
+
+
+SUMMARY_SCHEMA = {
+    "dataset": pl.String, "status": pl.String, "analysed": pl.String, "split": pl.String, "k": pl.Int64,
+    "candidates": pl.String, "n_models": pl.Int64, "models": pl.String, "seeds": pl.String,
+    "artists_known_share": pl.Float64, "items_known_share": pl.Float64, "focus_group": pl.String,
+    "focus_catalogue_share": pl.Float64,
+    "focus_exposure_lowest": pl.Float64, "focus_exposure_lowest_model": pl.String,
+    "focus_exposure_highest": pl.Float64, "focus_exposure_highest_model": pl.String,
+    "focus_in_top_k_lowest": pl.Float64, "focus_in_top_k_lowest_model": pl.String,
+    "focus_in_top_k_highest": pl.Float64, "focus_in_top_k_highest_model": pl.String,
+    "focus_in_top_k_random": pl.Float64, "note": pl.String,
+}
+
+
+def _analysed_row(dataset: str, analysed: str, description: dict, models: list[str], seeds, coverage_table,
+                  items_measure: str, exposure: pl.DataFrame, first_rank: pl.DataFrame, focus: str) -> dict:
+    focus_exposure = exposure.filter((pl.col("group") == focus) & pl.col("model").is_in(models))
+    in_top = first_rank.filter(pl.col("model").is_in(models))
+    low, low_model, high, high_model = _extremes(focus_exposure, "slot_share_mean")
+    top_low, top_low_model, top_high, top_high_model = _extremes(in_top, "in_top_k_mean")
+    return {
+        "dataset": _title(dataset), "status": "analysed", "analysed": analysed, "split": description["split"],
+        "k": description["k"], "candidates": description["candidates"], "n_models": len(models),
+        "models": ", ".join(models), "seeds": _seed_text(seeds),
+        "artists_known_share": _measure_share(coverage_table, coverage.ARTISTS),
+        "items_known_share": _measure_share(coverage_table, items_measure), "focus_group": focus,
+        "focus_catalogue_share": focus_exposure["catalogue_share"][0] if focus_exposure.height else None,
+        "focus_exposure_lowest": low, "focus_exposure_lowest_model": low_model,
+        "focus_exposure_highest": high, "focus_exposure_highest_model": high_model,
+        "focus_in_top_k_lowest": top_low, "focus_in_top_k_lowest_model": top_low_model,
+        "focus_in_top_k_highest": top_high, "focus_in_top_k_highest_model": top_high_model,
+        "focus_in_top_k_random": in_top["random_in_top_k_mean"].mean() if in_top.height else None,
+        "note": "",
+    }
+
+
+def summary_table(tables: dict[str, pl.DataFrame], description: dict, ranking_fairness: dict[str, RankingFairness],
+                  status: dict[str, dict]) -> pl.DataFrame:
+    """One row per dataset (KKBox, then every ranking dataset of ``status``): what is analysed, split, K,
+    candidates, models and seeds, the share of artists and items with a known gender, the focus group's
+    catalogue share against its share of the top-K slots (lowest and highest model, means over seeds), and
+    the share of users with a focus-group artist in their top K (lowest and highest model) against a random
+    order (mean over models); for a dataset not analysed, its status and a note saying why."""
+    focus = description["settings"]["focus_group"]
+    rows = [_analysed_row(
+        "kkbox", "consumer and provider side: quality by group of the classifiers' validation predictions, exposure "
+        "in each user's top-K validation songs", description, _models(description), description["seeds"],
+        tables["coverage"], coverage.SONGS, tables["exposure"], tables["first_rank_summary"], focus)]
+    for dataset, state in status.items():
+        if dataset in ranking_fairness:
+            fairness = ranking_fairness[dataset]
+            d = fairness.description
+            seeds = {s for values in d["seeds"].values() for s in values}
+            rows.append(_analysed_row(
+                dataset, "provider side: exposure in the test lists of every ranking, re-ranking and serving run",
+                d, d["models"], seeds, fairness.tables["coverage"], ranking.ITEMS,
+                fairness.tables["exposure"], fairness.tables["first_rank_in_top_k"], d["focus_group"]))
+        else:
+            rows.append({"dataset": _title(dataset), "status": state["status"], "focus_group": focus,
+                         "note": state["note"]})
+    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA)
+
+
+def _share_of_model(value, model) -> str:
+    return "–" if value is None else f"{_pct(value)} ({model})"
+
+
+def _datasets_section(summary: pl.DataFrame) -> Section:
+    focus = summary["focus_group"][0]
+    rows = []
+    for r in summary.iter_rows(named=True):
+        if r["status"] != "analysed":
+            rows.append([r["dataset"], f"{r['status']}: {r['note']}", *["–"] * 6])
+            continue
+        rows.append([
+            r["dataset"], r["analysed"],
+            f"top-{r['k']} lists; candidates: {r['candidates']}",
+            f"{r['n_models']} models; seeds {r['seeds']}",
+            f"artists {coverage.percent_text(r['artists_known_share'])}, "
+            f"items {coverage.percent_text(r['items_known_share'])}",
+            _pct(r["focus_catalogue_share"]),
+            f"{_share_of_model(r['focus_exposure_lowest'], r['focus_exposure_lowest_model'])} – "
+            f"{_share_of_model(r['focus_exposure_highest'], r['focus_exposure_highest_model'])}",
+            f"{_share_of_model(r['focus_in_top_k_lowest'], r['focus_in_top_k_lowest_model'])} – "
+            f"{_share_of_model(r['focus_in_top_k_highest'], r['focus_in_top_k_highest_model'])}; random order "
+            f"{_pct(r['focus_in_top_k_random'])}",
+        ])
+    body = (paragraph(f"Every dataset with artist demographics: {focus} artists' share of the catalogue against "
+                      f"their share of the top-K slots (lowest and highest model, means over seeds), and the share "
+                      f"of users (with a {focus} artist among their candidates) who find one in their top K, "
+                      "against a random order of the same candidates (mean over models). Splits, models and "
+                      "details are in each dataset's section; the table, with the split of each dataset, is also "
+                      "written to results/fairness/summary.csv.")
+            + table(["dataset", "what is analysed (or why not)", "lists", "models and seeds", "known artist gender",
+                     f"{focus}: catalogue share", f"{focus}: share of top-K slots (lowest – highest)",
+                     f"users with a {focus} artist in their top K (lowest – highest)"], rows, 8))
+    return Section("datasets", "Summary across datasets", body)
+
+
+def _ranking_exposure(fairness: RankingFairness, models: list[str], k: int) -> str:
+    exposure = fairness.tables["exposure"]
+    groups = exposure.select("group").unique().sort("group")["group"].to_list()
+    first = exposure.filter(pl.col("model") == models[0])
+    baseline_rows = [[label, *(_pct(_row(first, group=g).get(column)) for g in groups)]
+                     for label, column in RANKING_BASELINES.items()]
+    model_rows = [[m, *(f"{_pm(r.get('slot_share_mean'), r.get('slot_share_std'), True)} · "
+                        f"{_pct(r.get('weighted_share_mean'))}"
+                        for g in groups for r in [_row(exposure, model=m, group=g)])] for m in models]
+    d = fairness.description
+    caption = (f"Share of each artist gender among the slots of each model's top-{k} lists ({d['lists']}); bars: "
+               f"mean over seeds, error bars: std over seeds; lines: the gender's share of the catalogue "
+               f"({d['catalogue']}), of listening ({d['listening']}) and of the candidates ({d['candidates']}). "
+               f"Split: {d['split']}.")
+    return ("<h3>Exposure by artist gender</h3>"
+            + figure(figures.exposure_panels(exposure, models, k, RANKING_BASELINES), caption,
+                     "exposure by artist gender")
+            + table(["baseline or model", *groups], baseline_rows + model_rows)
+            + paragraph(f"Model rows: share of the top-{k} slots, mean ± std over seeds · position-weighted share "
+                        "(each slot weighted by 1/log2(rank + 1)). Per-model ratios to the catalogue, listening "
+                        "and candidate shares are in exposure.csv."))
+
+
+def _ranking_first_rank(fairness: RankingFairness, models: list[str], k: int, focus: str) -> str:
+    summary = fairness.tables["first_rank_in_top_k"]
+    rows = [
+        [m, f"{s['users_mean']:.0f}", f"{s['users_with_group_mean']:.0f}",
+         _pm(s["in_top_k_mean"], s["in_top_k_std"], True), _pct(s["random_in_top_k_mean"]),
+         _pm(s["mean_first_rank_in_top_k_mean"], s["mean_first_rank_in_top_k_std"]),
+         _number(s["random_mean_first_rank_in_top_k_mean"])]
+        for m in models for s in [_row(summary, model=m)] if s
+    ]
+    caption = (f"Left: share of the users with a {focus} artist among their candidates whose top {k} holds one; "
+               f"right: mean rank of the first one in those lists. Bars: mean over seeds, error bars: std; black "
+               f"marks: the exact expectation if each user's candidates ({fairness.description['candidates']}) "
+               "were shuffled at random.")
+    return (f"<h3>First {esc(focus)} artist against a random order</h3>"
+            + figure(figures.first_rank_against_random(summary, models, focus, k), caption,
+                     f"first {focus} artist against a random order")
+            + table(["model", "users", f"users with a {focus} candidate", f"{focus} artist in top {k}",
+                     "random order", f"mean first rank (in top {k})", "random order"], rows)
+            + paragraph("As in Ferraro, Serra and Bauer (CHIIR 2021): how far down the list a listener meets the "
+                        f"first {focus} artist; here within the top {k}, against the expectation of a random order "
+                        f"of the same candidates (per user n candidates, f of them {focus})."))
+
+
+def _ranking_artists(fairness: RankingFairness, models: list[str], k: int) -> str:
+    rows = []
+    for model in models:
+        top = fairness.tables["artist_exposure"].filter(pl.col("model") == model).head(TOP_ARTISTS)
+        rows.append([model, "; ".join(
+            f"{'(no artist)' if r['artist'] is None else r['artist']} ({r['artist_gender']}, "
+            f"{_pct(r['slot_share'])})" for r in top.iter_rows(named=True))])
+    return ("<h3>Most exposed artists</h3>"
+            + paragraph(f"The {TOP_ARTISTS} artists with the most slots in each model's top-{k} lists, all seeds "
+                        "pooled, with their gender and share of the slots (artist_exposure.csv holds the first 100).")
+            + table(["model", "most exposed artists (artist gender, share of slots)"], rows, 2))
+
+
+def _ranking_section(dataset: str, fairness: RankingFairness, min_coverage: float) -> Section:
+    d = fairness.description
+    models, k, focus = d["models"], d["k"], d["focus_group"]
+    seeds = sorted({s for values in d["seeds"].values() for s in values})
+    covered = fairness.tables["coverage"]
+    warning = coverage.coverage_warning(covered, min_coverage)
+    intro = (f"Provider side of {len(models)} top-K models ({', '.join(models)}) on {d.get('data', dataset)}, "
+             f"seeds {_seed_text(seeds)} (a model without randomness runs once). Split: {d['split']}. Lists: "
+             f"{d['lists']}. Candidates: {d['candidates']} (candidate share: {d['candidate_shares']}). Artist "
+             f"demographics: {d.get('demographics', '')}.")
+    body = (paragraph(intro)
+            + (paragraph(warning, "warning") if warning else "")
+            + paragraph(f"{coverage.coverage_sentence(covered)} Anything without a known gender counts as "
+                        "\"unknown\".")
+            + _ranking_exposure(fairness, models, k)
+            + _ranking_first_rank(fairness, models, k, focus)
+            + _ranking_artists(fairness, models, k))
+    return Section(dataset, f"{_title(dataset)}: provider exposure by artist gender", body)
+
+
+def _not_analysed_section(dataset: str, state: dict) -> Section:
+    body = paragraph(f"{_title(dataset)} is {state['status']} here: {state['note']}.", "warning")
+    return Section(dataset, f"{_title(dataset)}: provider exposure by artist gender", body)
+
+
+def build_fairness_report(tables: dict[str, pl.DataFrame], description: dict, run_info: dict,
+                          ranking_fairness: dict[str, RankingFairness] | None = None,
+                          status: dict[str, dict] | None = None) -> tuple[str, pl.DataFrame]:
+    """The whole HTML page as a string, and the summary across datasets (``summary_table``).
+
+    ``ranking_fairness``: the tables of each analysed ranking dataset; ``status``: every ranking dataset's
+    status ("analysed", "left out", "not built", "not configured"), note and ``section`` (whether it gets a
+    section of its own: the datasets with an artist-demographics source).
+    """
+    ranking_fairness, status = ranking_fairness or {}, status or {}
     models = _models(description)
     note = left_out_note(tables, description)
+    summary = summary_table(tables, description, ranking_fairness, status)
     findings = Section("findings", "Headline findings",
                        bullet_list(headline_findings(tables, description), "findings")
                        + (paragraph(note, "muted") if note else ""))
-    sections = [
+    kkbox = [
         _coverage_section(tables, description, run_info),
         findings,
         _exposure_section(tables, description, models),
         _first_rank_section(tables, description, models),
         _quality_section(tables, description, models),
         _artists_section(tables, description, models),
-        _summary_section(description, run_info),
     ]
-    subtitle = (f"KKBox validation split · models {', '.join(models)} · seeds {', '.join(map(str, description['seeds']))}"
-                f" · threshold {description['threshold']} · top-{description['k']} lists · {run_info.get('data_source', '')}")
-    return page("Fairness of music recommendations", subtitle, sections)
+    kkbox = [Section(s.anchor, f"KKBox: {s.title}", s.body) for s in kkbox]
+    min_coverage = description["settings"]["min_coverage"]
+    ranking_sections = [
+        _ranking_section(d, ranking_fairness[d], min_coverage) if d in ranking_fairness
+        else _not_analysed_section(d, state)
+        for d, state in status.items() if d in ranking_fairness or state.get("section")
+    ]
+    sections = [_datasets_section(summary), *kkbox, *ranking_sections, _summary_section(description, run_info)]
+    datasets = ", ".join(r["dataset"] for r in summary.iter_rows(named=True) if r["status"] == "analysed")
+    subtitle = (f"{datasets} · KKBox validation split, threshold {description['threshold']} · "
+                f"top-{description['k']} lists · seeds {_seed_text(description['seeds'])} · "
+                f"{run_info.get('data_source', '')}")
+    return page("Fairness of music recommendations", subtitle, sections), summary
 
 
-def write_fairness_report(table_paths: dict[str, str], description_path, run_info: dict, out_path) -> None:
-    """Read the aggregated tables (parquet) and ``tables.json``, and write the report atomically."""
+def write_fairness_report(table_paths: dict[str, str], description_path, run_info: dict, out_path,
+                          ranking_inputs: dict[str, tuple[dict[str, str], str]] | None = None,
+                          status: dict[str, dict] | None = None, summary_path=None) -> None:
+    """Read the aggregated tables (parquet) and ``tables.json`` of KKBox and of each analysed ranking
+    dataset (``ranking_inputs``: dataset -> (table paths by name, tables.json)), and write the report and,
+    with ``summary_path``, the summary across datasets (CSV), atomically."""
     tables = {name: pl.read_parquet(table_paths[name]) for name in REPORT_TABLES}
     description = json.loads(open(description_path, encoding="utf-8").read())
+    ranking_fairness = {d: read_ranking_fairness(paths, json_path)
+                        for d, (paths, json_path) in (ranking_inputs or {}).items()}
     run_info = {"generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 "versions": package_versions(), **run_info}
-    document = build_fairness_report(tables, description, run_info)
+    document, summary = build_fairness_report(tables, description, run_info, ranking_fairness, status)
     with atomic_path(out_path) as tmp:
         tmp.write_text(document, encoding="utf-8")
+    if summary_path is not None:
+        write_csv(summary, summary_path)

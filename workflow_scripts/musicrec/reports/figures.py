@@ -126,3 +126,61 @@ def model_comparison(summary: pl.DataFrame, models: list[str], title: str) -> by
     fig.suptitle(title)
     fig.tight_layout()
     return _png(fig)
+
+
+BASELINE_STYLES = ["--", ":", "-."]
+
+
+def _model_bars(ax, models: list[str], values: list, errors: list, random: list | None = None) -> None:
+    """Horizontal bars, one per model (first model on top), with error bars and optional random-order marks."""
+    y = np.arange(len(models))
+    ax.barh(y, values, xerr=errors, capsize=2, color=[MODEL_COLOURS[i % len(MODEL_COLOURS)] for i in y],
+            edgecolor="white", linewidth=0.5)
+    if random is not None:
+        ax.plot(random, y, "D", color="black", markeredgecolor="white", markersize=7,
+                label="random order of the same candidates")
+    ax.set_yticks(y, models)
+    ax.set_ylim(len(models) - 0.5, -0.5)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+
+
+def exposure_panels(exposure: pl.DataFrame, models: list[str], k: int, baselines: dict[str, str]) -> bytes:
+    """One panel per artist gender: each model's share of the top-``k`` slots (bar: mean over seeds, error
+    bar: std over seeds), with the gender's baseline shares as vertical lines (``baselines``: legend label ->
+    column of ``exposure``, e.g. "catalogue" -> catalogue_share). Scales to many models."""
+    groups = exposure.select("group").unique().sort("group")["group"].to_list()
+    fig, axes = plt.subplots(1, len(groups), figsize=(2.6 * len(groups) + 1.5, 0.28 * len(models) + 1.6),
+                             sharey=True, squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        rows = (pl.DataFrame({"model": models}).join(exposure.filter(pl.col("group") == group), on="model", how="left"))
+        _model_bars(ax, models, rows["slot_share_mean"].fill_null(np.nan).to_list(),
+                    rows["slot_share_std"].fill_null(0.0).to_list())
+        first = rows.row(0, named=True)
+        for style, (label, column) in zip(BASELINE_STYLES, baselines.items()):
+            ax.axvline(first[column] if first[column] is not None else np.nan, color="black", linestyle=style,
+                       linewidth=1.2, label=label)
+        ax.set_title(group, fontsize=10)
+        ax.set_xlabel(f"share of top-{k} slots", fontsize=8)
+    fig.tight_layout()
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=len(baselines), fontsize=8, title="share of the gender in the", title_fontsize=8)
+    return _png(fig)
+
+
+def first_rank_against_random(summary: pl.DataFrame, models: list[str], focus: str, k: int) -> bytes:
+    """Two panels, one bar per model (mean over seeds, error bar: std): the share of users (with a ``focus``
+    candidate) whose top ``k`` holds a ``focus`` artist, and the mean rank of the first one in those lists;
+    black marks: the same under a random order of each user's candidates."""
+    rows = pl.DataFrame({"model": models}).join(summary, on="model", how="left")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 0.28 * len(models) + 1.8), sharey=True)
+    panels = [("in_top_k", f"share of users with a {focus} artist in their top {k}"),
+              ("mean_first_rank_in_top_k", f"mean rank of the first {focus} artist (lists holding one)")]
+    for ax, (column, label) in zip(axes, panels):
+        _model_bars(ax, models, rows[f"{column}_mean"].fill_null(np.nan).to_list(),
+                    rows[f"{column}_std"].fill_null(0.0).to_list(),
+                    rows[f"random_{column}_mean"].fill_null(np.nan).to_list())
+        ax.set_xlabel(label, fontsize=8)
+    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=8)
+    return _png(fig)
