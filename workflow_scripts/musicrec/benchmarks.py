@@ -6,16 +6,27 @@ from pathlib import Path
 
 import polars as pl
 
+from .errors import InputDataError
 from .io import write_csv
 
 BENCHMARK_ROOT = "results/benchmarks"
 
 
 def read_benchmarks(paths: list[str]) -> pl.DataFrame:
-    """One row per job: its step (the benchmark path without root and seed file) and its figures."""
+    """One row per job: its step (the benchmark path without root and seed file) and its figures (wall
+    seconds ``s``, peak memory ``max_rss`` in MB, CPU seconds ``cpu_time``; the first row of each file).
+
+    Snakemake writes ``NA`` (or ``-``) for memory and CPU time when a job ended before its first sample;
+    those figures are null.
+    """
     rows = []
     for path in paths:
-        table = pl.read_csv(path, separator="\t")
+        table = pl.read_csv(path, separator="\t", infer_schema=False, null_values=["NA", "-"])
+        missing = [c for c in ("s", "max_rss", "cpu_time") if c not in table.columns]
+        if missing:
+            raise InputDataError(path, f"no column {', '.join(missing)}: not a Snakemake benchmark file")
+        if table.is_empty():
+            raise InputDataError(path, "no benchmark row")
         relative = Path(path).as_posix().split(f"{BENCHMARK_ROOT}/", 1)[-1]
         step = str(Path(relative).parent) if Path(relative).stem.startswith("seed") else str(Path(relative).with_suffix(""))
         rows.append(
@@ -23,11 +34,15 @@ def read_benchmarks(paths: list[str]) -> pl.DataFrame:
                 "step": step,
                 "job": str(Path(relative).with_suffix("")),
                 "seconds": float(table["s"][0]),
-                "max_rss_mb": float(table["max_rss"][0]) if table["max_rss"][0] not in ("-", None) else None,
-                "cpu_seconds": float(table["cpu_time"][0]),
+                "max_rss_mb": _number(table["max_rss"][0]),
+                "cpu_seconds": _number(table["cpu_time"][0]),
             }
         )
-    return pl.DataFrame(rows, schema_overrides={"max_rss_mb": pl.Float64})
+    return pl.DataFrame(rows, schema_overrides={"max_rss_mb": pl.Float64, "cpu_seconds": pl.Float64})
+
+
+def _number(value: str | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def summarise_benchmarks(paths: list[str], out_csv: str) -> pl.DataFrame:
