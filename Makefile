@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: demo test dry-run slurm-profile benchmark-kkbox benchmark-yambda
+.PHONY: demo test dry-run slurm-profile benchmark-kkbox benchmark-yambda rulegraph
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,9 @@ benchmark-kkbox: $(STAMP)
 # benchmarks/steps_yambda.csv.
 benchmark-yambda: $(STAMP)
 	$(VENV)/bin/python -m musicrec.benchmark_run benchmarks/yambda_50m --stage yambda --cores $(CORES)
+
+# The rule graph drawn in the README (resources/report/rulegraph.svg): snakemake --rulegraph of rule all under
+# the default config, drawn with graphviz (rule rulegraph). A test checks it lists the workflow's current rules.
+rulegraph: $(STAMP)
+	$(VENV)/bin/snakemake --cores 1 --forcerun rulegraph -- results/rulegraph.svg
+	cp results/rulegraph.svg resources/report/rulegraph.svg

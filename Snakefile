@@ -8,6 +8,10 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+# The description on the first page of `snakemake --report` (its figures and tables are registered by the rules).
+report: "resources/report/workflow.rst"
+
+
 # Config validation, the model-run table and the generic rules' input functions.
 include: "rules/common.smk"
 # Data preparation, one file per dataset (each registers what it prepares).
@@ -24,6 +28,12 @@ include: "rules/sessions.smk"
 include: "rules/evaluation.smk"
 include: "rules/fairness.smk"
 include: "rules/benchmarks.smk"
+# Reporting: a data profile per dataset, the cost table of the benchmark files, experiment tracking
+# (Weights & Biases), the results page.
+include: "rules/profiles.smk"
+include: "rules/costs.smk"
+include: "rules/tracking.smk"
+include: "rules/report.smk"
 
 
 localrules:
@@ -36,9 +46,15 @@ localrules:
     fairness,
     summary,
     summary_valid,
+    significance,
     benchmark_summary,
     fairness_kkbox_tables,
     fairness_report,
+    cost_table,
+    track_run,
+    report,
+    rulegraph,
+    results_page,
 
 
 rule all:
@@ -50,3 +66,4 @@ rule all:
         rules.yambda.input,
         rules.yandex_music.input,
         rules.mssd.input,
+        rules.report.input,

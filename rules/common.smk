@@ -35,6 +35,12 @@ PREPARATION_BENCHMARKS = {}
 RAW_TABLES = {}
 # Per dataset with artists, the raw table whose artist names the demographics look up.
 ARTIST_NAME_TABLE = {}
+# Per ranking dataset with artist demographics, rule fairness_provider's inputs "artists" (the table the
+# dataset module's item_artists reads) and "demographics" (the artist -> gender table); paths or input functions.
+ARTIST_GENDER_SOURCES = {}
+# Per dataset, the raw files its data profile reads (the inputs of rule data_profile), input name -> input
+# function.
+PROFILE_INPUTS = {}
 # Per ranking dataset with named target sets, the prepared parts its evaluation reads besides the
 # training pairs (targets_<set> per target set, dislikes for Dislike-FPR).
 EVALUATION_PARTS = {}
@@ -67,6 +73,19 @@ def raw_file(dataset, table):
         return raw_paths(dataset)[table]
 
     return path
+
+
+def profile_inputs(wildcards):
+    """The {dataset}'s PROFILE_INPUTS, each input function applied (a path, or a list of paths)."""
+    return {
+        name: source(wildcards)
+        for name, source in PROFILE_INPUTS[wildcards.dataset].items()
+    }
+
+
+def profile_source(wildcards):
+    """data_source of the {dataset} wildcard."""
+    return data_source(wildcards.dataset)
 
 
 def configured_file(dataset, key, demo_path):
@@ -304,14 +323,40 @@ def models_in_summary(dataset):
     return runs_of(dataset, ("ranking", "reranking", "serving"))
 
 
+def summary_runs(dataset):
+    """Every (model, seed) of the dataset's summary."""
+    return [
+        (m, s)
+        for m in models_in_summary(dataset)
+        for s in (SEEDS if m == "blend" else model_seeds(dataset, m))
+    ]
+
+
 def metric_files(wildcards):
     """Every metrics file of the dataset's summary: each model at each of its seeds."""
     d = wildcards.dataset
-    return [
-        f"results/{d}/metrics/{m}/seed{s}.json"
-        for m in models_in_summary(d)
-        for s in (SEEDS if m == "blend" else model_seeds(d, m))
-    ]
+    return [f"results/{d}/metrics/{m}/seed{s}.json" for m, s in summary_runs(d)]
+
+
+def significance_inputs(wildcards):
+    """The dataset's summary and the per-user metrics file of every model and seed in it."""
+    d = wildcards.dataset
+    return {
+        "summary": f"results/{d}/summary.csv",
+        "per_user": [
+            f"results/{d}/per_user/{m}/seed{s}.parquet" for m, s in summary_runs(d)
+        ],
+    }
+
+
+def significance_runs(wildcards):
+    """Model and seed of each per-user file of significance_inputs, in the same order."""
+    return [{"model": m, "seed": s} for m, s in summary_runs(wildcards.dataset)]
+
+
+def main_metrics(wildcards):
+    """The dataset's main metrics (config report.main_metrics; none when it lists no such dataset)."""
+    return config["report"]["main_metrics"].get(wildcards.dataset, [])
 
 
 def valid_metric_files(wildcards):
@@ -395,8 +440,9 @@ def classification_inputs(wildcards):
 
 
 def blend_inputs(wildcards):
-    """Validation predictions, submissions and metrics of every model in the dataset's blend, for one seed."""
-    inputs = {}
+    """Validation predictions, submissions and metrics of every model in the dataset's blend, for one seed,
+    and the feature spec (it names the predictions' user column)."""
+    inputs = {"spec": CLASSIFICATION_DATA[wildcards.dataset]["spec"]}
     for model in config[wildcards.dataset]["blend"]:
         for kind, path in (
             ("validation", "results/{}/predictions/{}/seed{}.csv"),
@@ -413,34 +459,65 @@ def blend_weights(wildcards):
     return config[wildcards.dataset]["blend"]
 
 
+# The benchmark folder of the job that fits a run of each task (a GPU rule shares its CPU twin's folder).
+TRAINING_RULES = {
+    "ranking": "recommend",
+    "reranking": "rerank",
+    "serving": "serve",
+    "classification": "classify",
+    **SESSION_RULES,
+}
+# The report each model-fitting job writes (timings, the device it used), by benchmark folder; a
+# classifier's metrics file is its report.
+TRAINING_REPORTS = {
+    **{
+        folder: "results/{dataset}/training/{model}/seed{seed}.json"
+        for folder in ("recommend", "rerank", "serve", *SESSION_RULES.values())
+    },
+    "recommend_valid": "results/{dataset}/valid/training/{model}/seed{seed}.json",
+    "classify": "results/{dataset}/metrics/{model}/seed{seed}.json",
+}
+
+
+def model_jobs(dataset):
+    """Every model job of a dataset as (benchmark folder, run name, seed), from the same run table the
+    rules use: the fits of its runs, the blend's jobs ("blend", "blend", seed) and the re-rankers'
+    generators on the validation split."""
+    if dataset in CLASSIFICATION_DATA:
+        tasks = ("classification",)
+    elif dataset in SESSION_DATA:
+        tasks = tuple(SESSION_RULES)
+    else:
+        tasks = ("ranking", "reranking", "serving")
+    jobs = [
+        (TRAINING_RULES[task], m, s)
+        for task in tasks
+        for m, s in run_table(dataset, (task,))
+    ]
+    if dataset in CLASSIFICATION_DATA:
+        jobs += [("blend", "blend", s) for s in SEEDS]
+    generators = {
+        g
+        for r in runs_of(dataset, ("reranking",))
+        for g in RUNS[dataset][r]["hyperparameters"]["generators"]
+    }
+    jobs += [
+        ("recommend_valid", g, s)
+        for g in sorted(generators)
+        for s in model_seeds(dataset, g)
+    ]
+    return jobs
+
+
+def job_benchmark(dataset, folder, model, seed):
+    """The benchmark file of one job over {dataset}/{model}/{seed} (the blend's: blend/seed<N>)."""
+    job = f"blend/seed{seed}" if folder == "blend" else f"{folder}/{model}/seed{seed}"
+    return f"results/benchmarks/{dataset}/{job}.tsv"
+
+
 def model_benchmarks(dataset):
     """The benchmark files of every model job of a dataset (the same run table the rules use)."""
-    if dataset in CLASSIFICATION_DATA:
-        jobs = [
-            f"classify/{m}/seed{s}" for m, s in run_table(dataset, ("classification",))
-        ]
-        jobs += [f"blend/seed{s}" for s in SEEDS]
-    elif dataset in SESSION_DATA:
-        jobs = [
-            f"{rule}/{m}/seed{s}"
-            for task, rule in SESSION_RULES.items()
-            for m, s in run_table(dataset, (task,))
-        ]
-    else:
-        jobs = [f"recommend/{m}/seed{s}" for m, s in run_table(dataset, ("ranking",))]
-        jobs += [f"rerank/{m}/seed{s}" for m, s in run_table(dataset, ("reranking",))]
-        jobs += [f"serve/{m}/seed{s}" for m, s in run_table(dataset, ("serving",))]
-        generators = {
-            g
-            for r in runs_of(dataset, ("reranking",))
-            for g in RUNS[dataset][r]["hyperparameters"]["generators"]
-        }
-        jobs += [
-            f"recommend_valid/{g}/seed{s}"
-            for g in sorted(generators)
-            for s in model_seeds(dataset, g)
-        ]
-    return [f"results/benchmarks/{dataset}/{job}.tsv" for job in jobs]
+    return [job_benchmark(dataset, *job) for job in model_jobs(dataset)]
 
 
 def stage_benchmarks(wildcards):
@@ -450,6 +527,144 @@ def stage_benchmarks(wildcards):
             f"no benchmark summary for {wildcards.stage!r}; stages: {', '.join(PREPARATION_BENCHMARKS)}"
         )
     return PREPARATION_BENCHMARKS[wildcards.stage] + model_benchmarks(wildcards.stage)
+
+
+def evaluation_jobs(dataset):
+    """The jobs after the model jobs that a dataset's stage target builds, as (benchmark folder, run name,
+    seed): the evaluation of each model of its summary at each of its seeds (a classifier scores itself)
+    and its similar-items tables."""
+    jobs = []
+    if dataset not in CLASSIFICATION_DATA:
+        folder = "evaluate_sessions" if dataset in SESSION_DATA else "evaluate"
+        jobs = [(folder, m, s) for m, s in summary_runs(dataset)]
+    similar = config[dataset].get("similar_items", {}).get("models", [])
+    return jobs + [
+        ("similar_items", m, s) for m in similar for s in model_seeds(dataset, m)
+    ]
+
+
+# The jobs each dataset's stage target runs once for the whole dataset (benchmark file <name>.tsv): its data
+# profile, its summary over seeds and the significance of the best model's lead.
+DATASET_JOBS = ("profile", "summary", "significance")
+
+
+def cost_jobs(dataset):
+    """Every job of a dataset's stage that the cost table counts, one record each: dataset, rule (the
+    benchmark folder; a preparation step's first path part), model and seed (None for data preparation and
+    the DATASET_JOBS), benchmark file, whether it ran on a GPU rule, whether it fits its model (training; the
+    validation-split fits of re-rankers' generators do not count) and the training report it wrote (or None).
+    """
+    root = f"results/benchmarks/{dataset}/"
+    job = {
+        "dataset": dataset,
+        "model": None,
+        "seed": None,
+        "gpu_rule": False,
+        "training": False,
+        "report": None,
+    }
+    records = [
+        {
+            **job,
+            "rule": Path(path.removeprefix(root)).parts[0].removesuffix(".tsv"),
+            "benchmark": path,
+        }
+        for path in PREPARATION_BENCHMARKS[dataset]
+    ]
+    for folder, model, seed in model_jobs(dataset) + evaluation_jobs(dataset):
+        fits = folder in TRAINING_REPORTS
+        records.append(
+            {
+                **job,
+                "rule": folder,
+                "model": model,
+                "seed": seed,
+                "benchmark": job_benchmark(dataset, folder, model, seed),
+                "gpu_rule": fits and entry(dataset, model).gpu,
+                "training": folder in (*TRAINING_RULES.values(), "blend"),
+                "report": (
+                    TRAINING_REPORTS[folder].format(
+                        dataset=dataset, model=model, seed=seed
+                    )
+                    if fits
+                    else None
+                ),
+            }
+        )
+    return records + [
+        {**job, "rule": name, "benchmark": f"{root}{name}.tsv"} for name in DATASET_JOBS
+    ]
+
+
+def cost_table_jobs(wildcards):
+    """The cost_jobs records of every dataset in config report.datasets."""
+    return [job for d in config["report"]["datasets"] for job in cost_jobs(d)]
+
+
+def cost_inputs(wildcards):
+    """The cost table's inputs: each counted job's benchmark file and training report, and the summary of
+    each dataset in config report.datasets (in that order)."""
+    jobs = cost_table_jobs(wildcards)
+    return {
+        "benchmarks": [job["benchmark"] for job in jobs],
+        "reports": [job["report"] for job in jobs if job["report"]],
+        "summaries": [f"results/{d}/summary.csv" for d in config["report"]["datasets"]],
+    }
+
+
+def cost_main_metrics(wildcards):
+    """config report.main_metrics of the datasets in config report.datasets."""
+    main_metrics = config["report"]["main_metrics"]
+    return {d: main_metrics.get(d, []) for d in config["report"]["datasets"]}
+
+
+def tracking_inputs(wildcards):
+    """A tracked run's metrics file, the benchmark file of the job that fitted it and, where that job
+    writes one besides the metrics file, its training report."""
+    d, m, s = wildcards.dataset, wildcards.model, wildcards.seed
+    folder = "blend" if m == "blend" else TRAINING_RULES[entry(d, m).task]
+    inputs = {
+        "metrics": f"results/{d}/metrics/{m}/seed{s}.json",
+        "benchmark": job_benchmark(d, folder, m, s),
+    }
+    if folder in TRAINING_REPORTS and folder != "classify":
+        inputs["report"] = TRAINING_REPORTS[folder].format(dataset=d, model=m, seed=s)
+    return inputs
+
+
+def tracked_run(wildcards):
+    """What a W&B run records of run {model}: dataset, run name, registered model, seed and the config's
+    hyper-parameters (the blend: its weights)."""
+    d, m = wildcards.dataset, wildcards.model
+    if m == "blend":
+        registered, hyperparameters = "blend", {"weights": config[d]["blend"]}
+    else:
+        registered, hyperparameters = (
+            RUNS[d][m]["registry"],
+            RUNS[d][m]["hyperparameters"],
+        )
+    return {
+        "dataset": d,
+        "model": m,
+        "registry": registered,
+        "seed": int(wildcards.seed),
+        "hyperparameters": hyperparameters,
+    }
+
+
+def tracking_targets(dataset):
+    """Input function: a dataset's W&B tracking records (each model of its summary at each of its seeds)
+    when config tracking.wandb is on; none otherwise."""
+
+    def targets(wildcards):
+        if not config["tracking"]["wandb"]:
+            return []
+        return [
+            f"results/{dataset}/tracking/{m}/seed{s}.json"
+            for m, s in summary_runs(dataset)
+        ]
+
+    return targets
 
 
 def demographics_settings(dataset):
@@ -501,48 +716,125 @@ def demographics_inputs(wildcards):
     return inputs
 
 
-def demographics_offline(dataset):
-    """True when the dataset's artist demographics can be built without the network (demo table,
-    mbid_table or name_table); False for MusicBrainz and for a demographics config that does not fit
-    the dataset.
-    """
-    try:
-        return demographics_settings(dataset)["source"] in (
-            "demo",
-            "mbid_table",
-            "name_table",
+def topk_list_files(dataset):
+    """Every test-split top-K list file of a ranking dataset: each ranking, re-ranking and serving run at
+    each of its seeds."""
+    return [
+        f"results/{dataset}/topk/{model}/seed{seed}.parquet"
+        for model, seed in run_table(dataset, ("ranking", "reranking", "serving"))
+    ]
+
+
+def artist_genders_problem(dataset):
+    """Why a ranking dataset's artist genders cannot be had offline, as (status, note), or None when they
+    can: through rule artist_demographics from the demo table, mbid_table or name_table (not MusicBrainz,
+    whose look-ups need the network: "not built"), or, for a dataset without artist names (a
+    <dataset>.artist_demographics key), from the artist-id table that key names ("demo": the planted
+    table of the demo data); anything else is "not configured"."""
+    if dataset not in ARTIST_GENDER_SOURCES:
+        return ("not configured", f"no artist demographics source for {dataset}")
+    if "artist_demographics" in config[dataset]:
+        table = config[dataset]["artist_demographics"]
+        how = (
+            f"set {dataset}.artist_demographics in config.yaml to a CSV file with columns artist_id,gender "
+            "(gender male, female, mixed, other or unknown)"
         )
-    except WorkflowError:
-        return False
-
-
-def topk_files(dataset):
-    """Input function: every top-K list file of a ranking dataset (each ranking and re-ranking model at
-    each of its seeds)."""
-
-    def files(wildcards):
-        return [
-            f"results/{dataset}/topk/{model}/seed{seed}.parquet"
-            for model, seed in run_table(dataset, ("ranking", "reranking"))
-        ]
-
-    return files
+        if not table:
+            return (
+                "not configured",
+                f"no artist demographics are configured ({dataset}.artist_demographics is empty): {how}",
+            )
+        if table == "demo" and config[dataset]["data"] != "demo":
+            return (
+                "not configured",
+                f"{dataset}.artist_demographics is demo, but the demo table describes only the demo artists "
+                f"and {dataset}.data is {config[dataset]['data']!r}: {how}",
+            )
+        return None
+    try:
+        source = demographics_settings(dataset)["source"]
+    except WorkflowError as error:
+        return ("not configured", str(error))
+    if source == "musicbrainz":
+        return (
+            "not built",
+            "artist demographics of real data come from MusicBrainz look-ups, which need the network and are "
+            f"not built by default: build results/fairness/{dataset}/tables.json by name, or set "
+            "demographics.source to name_table or mbid_table",
+        )
+    return None
 
 
 def fairness_targets(dataset):
-    """Input function: a ranking dataset's exposure tables when its artist demographics can be had offline
-    (demo table, mbid_table or name_table); none with MusicBrainz, whose lookups need the network (build
-    them by name then)."""
+    """Input function: a ranking dataset's provider-fairness tables when its artist genders can be had
+    offline (artist_genders_problem); none otherwise (build them by name then)."""
 
     def targets(wildcards):
-        if not demographics_offline(dataset):
+        if artist_genders_problem(dataset):
             return []
-        return [
-            f"results/fairness/{dataset}/{name}.csv"
-            for name in ("exposure", "first_female_rank")
-        ]
+        return [f"results/fairness/{dataset}/tables.json"]
 
     return targets
+
+
+def provider_fairness_inputs(wildcards):
+    """Rule fairness_provider's inputs: every top-K list file of the {dataset}, its test split's catalogue,
+    training pairs, targets, cold users and summary, and its artist and artist-gender tables.
+    """
+    d = wildcards.dataset
+    problem = artist_genders_problem(d)
+    if problem:
+        raise WorkflowError(f"no provider fairness for {d}: {problem[1]}")
+    sources = {
+        name: source(wildcards) if callable(source) else source
+        for name, source in ARTIST_GENDER_SOURCES[d].items()
+    }
+    parts = ("catalogue", "train", "targets", "cold_users", "summary")
+    return {"topk": topk_list_files(d), **prepared(d, "test", parts), **sources}
+
+
+def evaluation_topk(wildcards):
+    """The length of the {dataset}'s evaluated top-K lists."""
+    return config[wildcards.dataset]["evaluation"]["topk"]
+
+
+def data_source(dataset):
+    """The dataset's data in words: the demo data (size, generator seed) or the configured files."""
+    settings = config[dataset]
+    if settings["data"] == "demo":
+        return f"{dataset} demo data ({settings['demo']['size']}, generator seed {settings['demo']['seed']})"
+    return f"{dataset} files in {settings['data']}"
+
+
+def provider_fairness_description(wildcards):
+    """What rule fairness_provider writes into tables.json about the {dataset}'s data and demographics."""
+    d = wildcards.dataset
+    table = ARTIST_GENDER_SOURCES[d]["demographics"]
+    table = table(wildcards) if callable(table) else table
+    if "artist_demographics" in config[d]:
+        source = f"{d}.artist_demographics: {config[d]['artist_demographics']}"
+    else:
+        source = f"demographics.source: {demographics_settings(d)['source']}"
+    return {"data": data_source(d), "demographics": f"{table} ({source})"}
+
+
+def provider_fairness_status():
+    """Per ranking dataset, whether the fairness report shows its provider fairness: status "analysed"
+    (artist genders offline and listed in fairness.ranking_datasets), else "left out", "not built" or
+    "not configured", a note saying why and how to change it, and whether it gets a section of its own
+    (the datasets with an artist-demographics source)."""
+    status = {}
+    for d in PREPARED:
+        problem = artist_genders_problem(d)
+        if problem is None and d not in config["fairness"]["ranking_datasets"]:
+            problem = ("left out", "not in fairness.ranking_datasets (config.yaml)")
+        state, note = problem or ("analysed", "")
+        status[d] = {
+            "status": state,
+            "note": note,
+            "section": d in ARTIST_GENDER_SOURCES,
+        }
+    return status
 
 
 def similar_item_neighbours(wildcards):
@@ -584,3 +876,51 @@ def mssd_raw(wildcards):
         return mssd_file_paths(source)
     except ConfigError as error:
         raise WorkflowError(f"config.yaml: {error}")
+
+
+REPORT_DATASETS = config["report"]["datasets"]
+
+
+def mssd_raw_files(kind):
+    """Input function: the MSSD files of one kind of mssd_raw (logs or track_features)."""
+
+    def paths(wildcards):
+        return mssd_raw(wildcards)[kind]
+
+    return paths
+
+
+def results_page_inputs(wildcards):
+    """What results/report.html shows: per dataset of report.datasets its summary, comparison figure,
+    significance table and data profile; the cost table and its figures; the fairness report (linked) and
+    its summary across datasets."""
+    inputs = {}
+    for d in REPORT_DATASETS:
+        inputs[f"{d}_summary"] = f"results/{d}/summary.csv"
+        inputs[f"{d}_comparison"] = f"results/{d}/comparison.png"
+        inputs[f"{d}_significance"] = f"results/{d}/significance.csv"
+        inputs[f"{d}_profile"] = f"results/{d}/profile/profile.json"
+    costs = {
+        "totals": "totals.json",
+        "by_model": "by_model.csv",
+        "by_rule": "by_rule.csv",
+        "costs_figure": "costs.png",
+        "quality_figure": "quality_per_cost.png",
+    }
+    inputs.update({part: f"results/costs/{name}" for part, name in costs.items()})
+    inputs["fairness_report"] = "results/fairness_report.html"
+    inputs["fairness_summary"] = "results/fairness/summary.csv"
+    return inputs
+
+
+def report_data_sources(wildcards):
+    """Each reported dataset's data source: demo (with its size) or the configured folder."""
+    sources = {}
+    for d in REPORT_DATASETS:
+        settings = config[d]
+        sources[d] = (
+            f"demo data ({settings['demo']['size']}, generator seed {settings['demo']['seed']})"
+            if settings["data"] == "demo"
+            else settings["data"]
+        )
+    return sources

@@ -1,13 +1,15 @@
 # Generic evaluation rules: ranking metrics of one model and seed under the dataset's protocol (test split,
-# and the validation split used for tuning), and the summary over seeds of every dataset (ranking and
-# classification alike).
+# and the validation split used for tuning) with their per-user values, the summary over seeds of every
+# dataset (ranking and classification alike), and the paired significance test of each dataset's best model
+# against the runner-up.
 
 
 rule evaluate:
     input:
         unpack(evaluation_inputs),
     output:
-        "results/{dataset}/metrics/{model}/seed{seed}.json",
+        metrics="results/{dataset}/metrics/{model}/seed{seed}.json",
+        per_user="results/{dataset}/per_user/{model}/seed{seed}.parquet",
     log:
         "results/logs/{dataset}/evaluate/{model}/seed{seed}.log",
     benchmark:
@@ -31,7 +33,8 @@ use rule evaluate as evaluate_valid with:
     input:
         unpack(valid_evaluation_inputs),
     output:
-        "results/{dataset}/valid/metrics/{model}/seed{seed}.json",
+        metrics="results/{dataset}/valid/metrics/{model}/seed{seed}.json",
+        per_user="results/{dataset}/valid/per_user/{model}/seed{seed}.parquet",
     log:
         "results/logs/{dataset}/evaluate_valid/{model}/seed{seed}.log",
     benchmark:
@@ -42,8 +45,20 @@ rule summary:
     input:
         metric_files,
     output:
-        summary="results/{dataset}/summary.csv",
-        figure="results/{dataset}/comparison.png",
+        summary=report(
+            "results/{dataset}/summary.csv",
+            caption="../resources/report/summary.rst",
+            category="Results",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "summary over seeds"},
+        ),
+        figure=report(
+            "results/{dataset}/comparison.png",
+            caption="../resources/report/comparison.rst",
+            category="Results",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "model comparison"},
+        ),
     log:
         "results/logs/{dataset}/summary.log",
     benchmark:
@@ -74,3 +89,33 @@ use rule summary as summary_valid with:
     params:
         models=valid_summary_models,
         title=valid_summary_title,
+
+
+rule significance:
+    input:
+        unpack(significance_inputs),
+    output:
+        table=report(
+            "results/{dataset}/significance.csv",
+            caption="../resources/report/significance.rst",
+            category="Results",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "significance of the lead"},
+        ),
+        description="results/{dataset}/significance.json",
+    log:
+        "results/logs/{dataset}/significance.log",
+    benchmark:
+        "results/benchmarks/{dataset}/significance.tsv"
+    conda:
+        "../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        runs=significance_runs,
+        main_metrics=main_metrics,
+        level=config["report"]["significance_level"],
+    script:
+        "../workflow_scripts/significance.py"

@@ -4,6 +4,9 @@
 KKBOX_TABLES = ["train", "test", "songs", "members", "song_extra_info"]
 RAW_TABLES["kkbox"] = (KKBOX_TABLES, ".csv")
 ARTIST_NAME_TABLE["kkbox"] = "songs"
+PROFILE_INPUTS["kkbox"] = {
+    table: raw_file("kkbox", table) for table in ("train", "songs")
+}
 CLASSIFICATION_DATA["kkbox"] = {
     part: f"results/kkbox/features/{part}.parquet"
     for part in ("train", "valid", "test")
@@ -22,8 +25,11 @@ rule kkbox:
             model=models_in_summary("kkbox"),
             seed=SEEDS,
         ),
+        "results/kkbox/profile/profile.json",
         "results/kkbox/summary.csv",
+        "results/kkbox/significance.csv",
         "results/benchmarks/summary_kkbox.csv",
+        tracking_targets("kkbox"),
 
 
 rule kkbox_demo_data:

@@ -11,7 +11,15 @@ LASTFM_TABLES = [
 ]
 RAW_TABLES["lastfm"] = (LASTFM_TABLES, ".dat")
 ARTIST_NAME_TABLE["lastfm"] = "artists"
+ARTIST_GENDER_SOURCES["lastfm"] = {
+    "artists": raw_file("lastfm", "artists"),
+    "demographics": "results/lastfm/artist_demographics.csv",
+}
 SPOTIFY_DEMO = "resources/spotify/demo/spotify_songs.csv"
+PROFILE_INPUTS["lastfm"] = {
+    **{table: raw_file("lastfm", table) for table in LASTFM_TABLES},
+    "spotify": configured_file("lastfm", "spotify", SPOTIFY_DEMO),
+}
 LASTFM_SPLIT_PARTS = ["train", "targets", "cold_users", "sequences"]
 PREPARED["lastfm"] = {
     **{
@@ -38,11 +46,14 @@ PREPARATION_BENCHMARKS["lastfm"] = [
 
 rule lastfm:
     input:
+        "results/lastfm/profile/profile.json",
         "results/lastfm/summary.csv",
         "results/lastfm/comparison.png",
+        "results/lastfm/significance.csv",
         "results/lastfm/spotify_similar_songs.parquet",
         "results/benchmarks/summary_lastfm.csv",
         fairness_targets("lastfm"),
+        tracking_targets("lastfm"),
 
 
 rule lastfm_demo_data:

@@ -5,6 +5,9 @@
 from musicrec.datasets.mssd_files import MssdDemoSize
 
 MSSD_DEMO = MssdDemoSize.named(config["mssd"]["demo"]["size"])
+PROFILE_INPUTS["mssd"] = {
+    kind: mssd_raw_files(kind) for kind in ("logs", "track_features")
+}
 SESSION_DATA["mssd"] = {
     **{
         split: f"results/mssd/prepared/{split}.npz"
@@ -22,9 +25,12 @@ PREPARATION_BENCHMARKS["mssd"] = [
 
 rule mssd:
     input:
+        "results/mssd/profile/profile.json",
         "results/mssd/summary.csv",
         "results/mssd/comparison.png",
+        "results/mssd/significance.csv",
         "results/benchmarks/summary_mssd.csv",
+        tracking_targets("mssd"),
 
 
 rule mssd_demo_data:

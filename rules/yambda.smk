@@ -16,6 +16,7 @@ YAMBDA_DEMO_TABLES = [
     "album_item_mapping",
 ]
 YAMBDA_SHARDS = config["yambda"]["shards"]
+PROFILE_INPUTS["yambda"] = {table: yambda_raw(table) for table in YAMBDA_TABLES}
 YAMBDA_SPLIT_PARTS = [
     *YAMBDA_SHARD_PARTS,
     "targets",
@@ -34,6 +35,14 @@ PREPARED["yambda"] = {
     "negatives": "results/yambda/split/{split}/train_dislikes.parquet",
 }
 EVALUATION_PARTS["yambda"] = ("targets_listen_plus", "targets_like", "dislikes")
+YAMBDA_DEMO_DEMOGRAPHICS = "resources/yambda/demo/artist_demographics.csv"
+# Tracks -> artists (artist_item_mapping) -> gender (the artist-id table yambda.artist_demographics names).
+ARTIST_GENDER_SOURCES["yambda"] = {
+    "artists": yambda_raw("artist_item_mapping"),
+    "demographics": configured_file(
+        "yambda", "artist_demographics", YAMBDA_DEMO_DEMOGRAPHICS
+    ),
+}
 CANDIDATE_FEATURE_TABLES["yambda"] = ("train", "item_features", "sequences")
 PREPARATION_BENCHMARKS["yambda"] = [
     f"results/benchmarks/yambda/{step}.tsv"
@@ -46,14 +55,18 @@ PREPARATION_BENCHMARKS["yambda"] = [
 
 rule yambda:
     input:
+        "results/yambda/profile/profile.json",
         "results/yambda/summary.csv",
         "results/yambda/comparison.png",
+        "results/yambda/significance.csv",
         [
             f"results/yambda/similar_items/{model}/seed{seed}.parquet"
             for model in config["yambda"]["similar_items"]["models"]
             for seed in model_seeds("yambda", model)
         ],
         "results/benchmarks/summary_yambda.csv",
+        fairness_targets("yambda"),
+        tracking_targets("yambda"),
 
 
 rule yambda_demo_data:
@@ -75,6 +88,30 @@ rule yambda_demo_data:
         seed=config["yambda"]["demo"]["seed"],
     script:
         "../workflow_scripts/demo_data.py"
+
+
+# The demo's artist genders (female artists less popular, as planted in the other demo datasets), derived
+# from the generated mapping and events with their own random stream: the demo files stay as they are.
+rule yambda_demo_demographics:
+    input:
+        artist_item_mapping="resources/yambda/demo/artist_item_mapping.parquet",
+        multi_event="resources/yambda/demo/multi_event.parquet",
+    output:
+        YAMBDA_DEMO_DEMOGRAPHICS,
+    log:
+        "results/logs/yambda/demo_demographics.log",
+    benchmark:
+        "results/benchmarks/yambda/demo_demographics.tsv"
+    conda:
+        "../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        seed=config["yambda"]["demo"]["seed"],
+    script:
+        "../workflow_scripts/yambda_demo_demographics.py"
 
 
 rule yambda_items:

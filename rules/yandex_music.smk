@@ -5,6 +5,9 @@
 
 YANDEX_MUSIC_TABLES = ["tracks", "catalog_names", "interactions"]
 RAW_TABLES["yandex_music"] = (YANDEX_MUSIC_TABLES, ".parquet")
+PROFILE_INPUTS["yandex_music"] = {
+    table: raw_file("yandex_music", table) for table in YANDEX_MUSIC_TABLES
+}
 YANDEX_MUSIC_SPLIT_PARTS = ["train", "targets", "cold_users", "sequences"]
 PREPARED["yandex_music"] = {
     **{
@@ -25,14 +28,17 @@ PREPARATION_BENCHMARKS["yandex_music"] = [
 
 rule yandex_music:
     input:
+        "results/yandex_music/profile/profile.json",
         "results/yandex_music/summary.csv",
         "results/yandex_music/comparison.png",
+        "results/yandex_music/significance.csv",
         [
             f"results/yandex_music/similar_items/{model}/seed{seed}.parquet"
             for model in config["yandex_music"]["similar_items"]["models"]
             for seed in model_seeds("yandex_music", model)
         ],
         "results/benchmarks/summary_yandex_music.csv",
+        tracking_targets("yandex_music"),
 
 
 rule yandex_music_demo_data:

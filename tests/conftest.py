@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "workflow_scripts"))
 
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "rules", "envs", "workflow_scripts", "profiles")
+WORKFLOW_FILES = ("Snakefile", "config.yaml", "rules", "envs", "workflow_scripts", "profiles", "resources/report")
 
 
 def snakemake_cmd() -> list[str]:
@@ -55,15 +56,76 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 
     return result
 
 
-TINY_CONFIG = {"seeds": [0, 1], "kkbox": {"demo": {"size": "tiny"}}}
+# Small settings of every stage (tiny demo data, short training), so that the whole workflow builds in about
+# five minutes on 2 cores: the build every workflow test of a stage reads.
+TINY_LASTFM = {
+    "demo": {"size": "tiny"},
+    "models": {
+        "als": {"factors": 32, "iterations": 10},
+        "lightgcn": {"epochs": 20, "batch_size": 512, "learning_rate": 0.005},
+        "bpr": {"epochs": 20, "batch_size": 512, "learning_rate": 0.005},
+        "sasrec": {"epochs": 3},
+        "two_tower": {"epochs": 3},
+        "rf_ranker": {"n_estimators": 20},
+        "ltr_ranker": {"num_boost_round": 30},
+    },
+}
+TINY_YAMBDA = {
+    "demo": {"size": "tiny"},
+    "shards": 2,
+    "models": {
+        "als": {"factors": 16, "iterations": 5},
+        "implicit_bpr": {"factors": 16, "iterations": 20},
+        "sasrec": {"epochs": 2, "max_length": 20, "hidden_size": 16, "negatives": 0},
+        "lightgcn": {"epochs": 2, "embedding_dim": 16},
+        "lightgcn_cold": {"epochs": 2, "embedding_dim": 16},
+        "catboost_yetirank": {"iterations": 20},
+        "catboost_logloss": {"iterations": 20},
+    },
+}
+TINY_YANDEX_MUSIC = {
+    "demo": {"size": "tiny"},
+    "models": {
+        "als": {"factors": 16, "iterations": 5},
+        "catboost_yetirank": {"iterations": 20},
+        "catboost_logloss": {"iterations": 20},
+    },
+}
+TINY_SESSION_NETWORK = {"epochs": 1, "d_model": 16, "layers": 1}
+TINY_MSSD_MODELS = {
+    "skip_lstm": {"epochs": 1, "hidden": 16},
+    "skip_transformer": TINY_SESSION_NETWORK,
+    "bert_pretrain": TINY_SESSION_NETWORK,
+    "bert_augmented": TINY_SESSION_NETWORK,
+    "bert_skip": TINY_SESSION_NETWORK,
+    "bert_skip_scratch": TINY_SESSION_NETWORK,
+    "skip_policy_reinforce": {"epochs": 1, "hidden": 16},
+    "skip_policy_supervised": {"epochs": 1, "hidden": 16},
+    "next_transformer": TINY_SESSION_NETWORK,
+    "bert_next": TINY_SESSION_NETWORK,
+    "bert_next_scratch": TINY_SESSION_NETWORK,
+    "next_policy_reinforce": TINY_SESSION_NETWORK,
+    "next_policy_supervised": TINY_SESSION_NETWORK,
+}
+TINY_CONFIG = {
+    "seeds": [0, 1],
+    "kkbox": {"demo": {"size": "tiny"}},
+    "lastfm": TINY_LASTFM,
+    "yambda": TINY_YAMBDA,
+    "yandex_music": TINY_YANDEX_MUSIC,
+    "mssd": {"demo": {"size": "tiny"}, "models": TINY_MSSD_MODELS},
+}
+SNAKEMAKE_REPORT = "results/snakemake_report.zip"
 
 
 @pytest.fixture(scope="session")
 def tiny_build(tmp_path_factory) -> Path:
-    """One build of the KKBox stage and the fairness report on the tiny demo data (2 seeds), shared by
-    the workflow tests that only read its outputs (training even tiny models is the slow part)."""
+    """One build of the whole workflow on the tiny demo data (2 seeds; rule all: every stage, the fairness
+    report, the results page) and its `snakemake --report` zip, shared by the workflow tests that read its
+    outputs (training even tiny models is the slow part)."""
     workdir = make_workdir(tmp_path_factory.mktemp("tiny_build"), TINY_CONFIG)
-    run_snakemake(workdir, "--cores", "2", "kkbox", "results/fairness_report.html")
+    run_snakemake(workdir, "--cores", "2", "all")
+    run_snakemake(workdir, "--report", SNAKEMAKE_REPORT)
     return workdir
 
 
@@ -93,3 +155,44 @@ def cluster_tests_first(items: list) -> list:
 
 def pytest_collection_modifyitems(items: list) -> None:
     items[:] = cluster_tests_first(items)
+
+
+# Headless Chromium for the browser tests (tests/browser): installed with apt-get when missing (as root), a fresh
+# profile per test, the browser's console log kept.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+         "--window-size=1280,1600"]
+
+
+@pytest.fixture(scope="session")
+def chromium_paths():
+    """Chromium and its driver: installed with apt-get when missing and we are root, else skip."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        if os.geteuid() != 0 or shutil.which("apt-get") is None:
+            pytest.skip("chromium/chromium-driver are not installed and apt-get as root is unavailable")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        lock = ["-o", "DPkg::Lock::Timeout=300"]
+        for command in (["apt-get", *lock, "update", "-qq"],
+                        ["apt-get", *lock, "install", "-y", "-qq", "--no-install-recommends", "chromium",
+                         "chromium-driver"]):
+            result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+            if result.returncode != 0:
+                pytest.skip(f"could not install chromium: {' '.join(command)}: {result.stderr[-500:]}")
+    return CHROMIUM, CHROMEDRIVER
+
+
+@pytest.fixture
+def driver(chromium_paths, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(chromium_paths[0])
+    for flag in [*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(str(chromium_paths[1])), options=options)
+    yield browser
+    browser.quit()

@@ -3,6 +3,7 @@ and the planted artist-gender popularity bias shows up as an exposure gap."""
 
 import polars as pl
 import pytest
+import yaml
 
 pytestmark = pytest.mark.workflow
 
@@ -20,6 +21,18 @@ def test_report_and_tables_are_built(built):
     for name in ("group_metrics", "disparities", "exposure", "first_rank_distribution", "artist_exposure"):
         assert (built / f"results/fairness/kkbox/{name}.csv").stat().st_size > 0
         assert (built / f"results/fairness/kkbox/{name}_by_seed.parquet").exists()
+
+
+def test_summary_across_datasets_covers_every_dataset_with_demographics(built):
+    summary = pl.read_csv(built / "results/fairness/summary.csv")
+    assert summary.select("dataset", "status").rows() == [
+        ("KKBox", "analysed"), ("Last.fm", "analysed"), ("Yambda", "analysed"), ("Yandex Music", "not configured")]
+    config = yaml.safe_load((built / "config.yaml").read_text())
+    assert summary["k"][0] == 10 and summary["n_models"].to_list()[:3] == [
+        3, len(config["lastfm"]["models"]), len(config["yambda"]["models"])]
+    html = (built / "results/fairness_report.html").read_text(encoding="utf-8")
+    for section in ("datasets", "lastfm", "yambda"):
+        assert f'<section id="{section}">' in html
 
 
 def test_group_metrics_cover_every_model_seed_and_grouping(built):

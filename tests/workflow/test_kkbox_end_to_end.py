@@ -1,4 +1,5 @@
-"""A tiny end-to-end build of the KKBox stage (2 seeds), incremental rebuilds, and bad input."""
+"""A tiny end-to-end build of the KKBox stage (2 seeds; per-user AUC and the significance test), incremental
+rebuilds, and bad input."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import make_workdir, run_snakemake
+from per_user_checks import check_per_user_files, check_significance
+from profile_checks import check_profile
 from musicrec.datasets import kkbox_demo
 from test_dag import job_counts
 
@@ -39,6 +42,32 @@ def test_outputs_exist_and_aucs_are_sane(built_workdir):
     summary = pd.read_csv(built_workdir / "results/kkbox/summary.csv")
     assert sorted(set(summary["model"])) == sorted(MODELS) and (summary["n_seeds"] == 2).all()
     assert set(summary["metric"]) == {"auc", "log_loss"}
+
+
+def test_per_user_auc_of_every_model_and_seed_and_the_paired_test_over_it(built_workdir):
+    results = built_workdir / "results/kkbox"
+    check_per_user_files(results, means_are_the_metrics=False)
+    for model in MODELS:
+        for seed in (0, 1):
+            per_user = pd.read_parquet(results / f"per_user/{model}/seed{seed}.parquet")
+            validation = pd.read_csv(results / f"predictions/{model}/seed{seed}.csv")
+            both_classes = (validation.groupby("msno")["target"].nunique() == 2).sum()
+            assert (per_user["metric"] == "auc").sum() == both_classes > 0
+            assert (per_user["metric"] == "log_loss").sum() == validation["msno"].nunique()
+    table = check_significance(built_workdir, "kkbox")
+    row = table.row(0, named=True)
+    assert row["metric"] == "auc" and row["users"] > 0 and row["seeds"] == "0,1"
+    assert "not the auc of all rows" in row["note"]
+
+
+def test_data_profile_counts_the_train_rows_and_the_repeat_listen_rates(built_workdir):
+    values, extras, manifest = check_profile(built_workdir, "kkbox")
+    train = pd.read_csv(built_workdir / "resources/kkbox/demo/train.csv")
+    assert (values["rows"], values["users"]) == (len(train), train["msno"].nunique())
+    assert values["target_rate"] == pytest.approx(train["target"].mean(), abs=1e-6)
+    assert values["artists"] > 0 and "demo data" in manifest["source"]
+    tabs = extras.filter(extras["table"] == "target rate by source_system_tab")
+    assert sum(map(int, tabs["n"])) == len(train)
 
 
 def test_nothing_left_to_do_after_a_build(built_workdir):

@@ -1,6 +1,6 @@
-"""A tiny end-to-end build of the Last.fm stage on the demo data (2 seeds): the contract files, every
-configured model's lists and metrics, provider exposure, what an edit of one model's hyper-parameters
-reruns, and a bad-input run."""
+"""The Last.fm stage of the tiny end-to-end build (tiny demo data, 2 seeds): the contract files, every
+configured model's lists, metrics and per-user metrics, the significance test, provider exposure, what an edit
+of one model's hyper-parameters reruns, and a bad-input run."""
 
 from __future__ import annotations
 
@@ -11,30 +11,16 @@ import pytest
 import yaml
 
 from conftest import make_workdir, run_snakemake
+from per_user_checks import check_per_user_files, check_significance
+from profile_checks import check_profile
 from test_dag import job_counts
 
 pytestmark = pytest.mark.workflow
 
-# Small settings so that the whole stage builds in about two minutes on 2 cores.
-TINY_LASTFM = {
-    "seeds": [0, 1],
-    "lastfm": {"demo": {"size": "tiny"}, "models": {
-        "als": {"factors": 32, "iterations": 10},
-        "lightgcn": {"epochs": 20, "batch_size": 512, "learning_rate": 0.005},
-        "bpr": {"epochs": 20, "batch_size": 512, "learning_rate": 0.005},
-        "sasrec": {"epochs": 3},
-        "two_tower": {"epochs": 3},
-        "rf_ranker": {"n_estimators": 20},
-        "ltr_ranker": {"num_boost_round": 30},
-    }},
-}
-
-
 @pytest.fixture(scope="module")
-def built_workdir(tmp_path_factory):
-    workdir = make_workdir(tmp_path_factory.mktemp("lastfm_e2e"), TINY_LASTFM)
-    run_snakemake(workdir, "--cores", "2", "lastfm")
-    return workdir
+def built_workdir(tiny_build):
+    """The whole workflow's tiny build (tests/conftest.py TINY_CONFIG: the Last.fm stage with 2 seeds)."""
+    return tiny_build
 
 
 def configured_models(workdir):
@@ -67,6 +53,23 @@ def test_contract_files_and_metrics(built_workdir):
         assert scores[model] > scores["random"], (model, scores)
 
 
+def test_per_user_metrics_average_to_the_metrics_and_the_best_model_is_tested(built_workdir):
+    results = built_workdir / "results/lastfm"
+    check_per_user_files(results, means_are_the_metrics=True)
+    for model in configured_models(built_workdir):
+        assert (results / f"per_user/{model}/seed0.parquet").exists()
+    run_snakemake(built_workdir, "--cores", "1", "results/lastfm/valid/per_user/als/seed1.parquet")
+    valid = pl.read_parquet(results / "valid/per_user/als/seed1.parquet").filter(pl.col("metric") == "ndcg@10")
+    valid_metrics = json.loads((results / "valid/metrics/als/seed1.json").read_text())["metrics"]
+    assert valid["value"].mean() == pytest.approx(valid_metrics["ndcg@10"])
+    table = check_significance(built_workdir, "lastfm")
+    row = table.row(0, named=True)
+    summary = pl.read_csv(results / "summary.csv").filter(pl.col("metric") == "ndcg@10").sort("mean", descending=True)
+    assert (row["best"], row["runner_up"]) == tuple(summary["model"].head(2))
+    targets = pl.read_parquet(results / "split/test/targets.parquet")["user_id"].n_unique()
+    assert 0 < row["users"] <= targets and row["wins"] + row["losses"] + row["ties"] == row["users"]
+
+
 def test_generators_write_deeper_lists_and_artefacts(built_workdir):
     results = built_workdir / "results/lastfm"
     depth = yaml.safe_load((built_workdir / "config.yaml").read_text())["lastfm"]["models"]["ltr_ranker"]["generators"]
@@ -83,13 +86,35 @@ def test_sequence_order_and_provider_exposure(built_workdir):
     results = built_workdir / "results"
     sasrec = json.loads((results / "lastfm/metrics/sasrec/seed0.json").read_text())
     assert "first tagging date" in sasrec["protocol"]["sequence_order"]
-    exposure = pl.read_csv(results / "fairness/lastfm/exposure.csv")
-    assert {"random", "rf_ranker", "sasrec", "ltr_ranker"} <= set(exposure["model"])
-    shares = exposure.group_by("model").agg(pl.col("slot_share_mean").sum())
-    assert shares["slot_share_mean"].to_list() == pytest.approx([1.0] * shares.height)
-    tables = json.loads((results / "fairness/lastfm/tables.json").read_text())
-    assert tables["k"] == 10 and "training artists" in tables["candidates"]
-    assert pl.read_csv(results / "fairness/lastfm/first_female_rank.csv")["n_seeds"].max() == 2
+    fairness = results / "fairness/lastfm"
+    exposure = pl.read_csv(fairness / "exposure.csv")
+    assert set(exposure["model"]) == set(configured_models(built_workdir))
+    shares = exposure.group_by("model").agg(pl.col("slot_share_mean", "candidate_share", "catalogue_share").sum())
+    for column in ("slot_share_mean", "candidate_share", "catalogue_share"):
+        assert shares[column].to_list() == pytest.approx([1.0] * shares.height)
+    tables = json.loads((fairness / "tables.json").read_text())
+    assert tables["k"] == 10 and "minus the user's training items" in tables["candidates"]
+    assert "per-user random split" in tables["split"] and tables["seeds"]["als"] == [0, 1]
+    first = pl.read_csv(fairness / "first_rank_in_top_k.csv")
+    assert first["n_seeds"].max() == 2 and first["random_in_top_k_mean"].is_between(0, 1).all()
+    # the planted bias: female artists are less popular, so popularity puts fewer of them in the top K
+    female = exposure.filter(pl.col("group") == "female")
+    popular = female.filter(pl.col("model") == "popularity_users").row(0, named=True)
+    assert popular["slot_share_mean"] < popular["catalogue_share"]
+    artists = pl.read_csv(fairness / "artist_exposure.csv")
+    assert artists.group_by("model").len()["len"].max() <= 100 and artists["artist"].null_count() == 0
+    assert pl.read_csv(fairness / "coverage.csv")["share_known"].min() > 0.5
+
+
+def test_data_profile_counts_the_user_artist_pairs_and_their_plays(built_workdir):
+    values, extras, _ = check_profile(built_workdir, "lastfm")
+    pairs = pl.read_csv(built_workdir / "resources/lastfm/demo/user_artists.dat", separator="\t")
+    assert (values["rows"], values["users"], values["items"]) == (
+        pairs.height, pairs["userID"].n_unique(), pairs["artistID"].n_unique())
+    assert values["weight_total"] == pairs["weight"].sum()
+    assert 0 < values["spotify_artist_coverage"] <= 1
+    assert {"danceability", "energy", "tempo"} <= set(extras.filter(
+        pl.col("table").str.starts_with("Spotify audio features"))["group"])
 
 
 def test_nothing_left_to_do_after_a_build(built_workdir):
@@ -121,7 +146,7 @@ def test_editing_one_model_reruns_only_that_model_and_its_consumers(built_workdi
         counts = job_counts(run_snakemake(built_workdir, "lastfm", "-n", "--quiet", "rules").stdout)
     finally:
         config_file.write_text(original)
-    aggregates = {"summary", "benchmark_summary", "fairness_lastfm", "lastfm"}
+    aggregates = {"summary", "benchmark_summary", "fairness_provider", "lastfm", "significance"}
     assert {rule: n for rule, n in counts.items() if rule not in aggregates} == rerun
 
 

@@ -1,5 +1,6 @@
-"""The skip-challenge stage end to end: on its tiny demo data (every configured run, 1 seed, tiny networks) and on
-the 201 real rows of the public mini log joined with generated track features for their track ids."""
+"""The skip-challenge stage end to end: in the tiny end-to-end build (every configured run, 2 seeds, tiny networks; metrics,
+per-session metrics and the significance test) and on the 201 real rows of the public mini log joined with generated
+track features for their track ids."""
 
 from __future__ import annotations
 
@@ -9,28 +10,13 @@ import polars as pl
 import pytest
 import yaml
 
-from conftest import SHARED_DATA, make_workdir, run_snakemake
+from conftest import SHARED_DATA, TINY_MSSD_MODELS, make_workdir, run_snakemake
+from per_user_checks import check_per_user_files, check_significance
+from profile_checks import check_profile
 
 pytestmark = pytest.mark.workflow
 
 REAL_LOG = SHARED_DATA / "mssd" / "training_set" / "very_small.csv"
-SMALL = {"epochs": 1, "d_model": 16, "layers": 1}
-TINY_MODELS = {
-    "skip_lstm": {"epochs": 1, "hidden": 16},
-    "skip_transformer": SMALL,
-    "bert_pretrain": SMALL,
-    "bert_augmented": SMALL,
-    "bert_skip": SMALL,
-    "bert_skip_scratch": SMALL,
-    "skip_policy_reinforce": {"epochs": 1, "hidden": 16},
-    "skip_policy_supervised": {"epochs": 1, "hidden": 16},
-    "next_transformer": SMALL,
-    "bert_next": SMALL,
-    "bert_next_scratch": SMALL,
-    "next_policy_reinforce": SMALL,
-    "next_policy_supervised": SMALL,
-}
-TINY = {"seeds": [0], "mssd": {"demo": {"size": "tiny"}, "models": TINY_MODELS}}
 # On the 11 real sessions: every rule of the stage (preparation, both tasks, pre-training and fine-tuning,
 # evaluation, summary) through a few runs, to keep the suite short.
 REAL_ROW_RUNS = ("skip_rate", "skip_logistic", "bert_pretrain", "bert_augmented", "next_popularity", "cooccurrence",
@@ -42,10 +28,9 @@ def configured_runs(workdir) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    workdir = make_workdir(tmp_path_factory.mktemp("mssd_e2e"), TINY)
-    run_snakemake(workdir, "--cores", "2", "mssd")
-    return workdir
+def built(tiny_build):
+    """The whole workflow's tiny build (tests/conftest.py TINY_CONFIG: every MSSD run, tiny networks, 2 seeds)."""
+    return tiny_build
 
 
 def test_every_run_is_scored_on_its_task_with_the_protocol(built):
@@ -73,6 +58,25 @@ def test_every_run_is_scored_on_its_task_with_the_protocol(built):
     assert topk.group_by("user").len()["len"].max() == 20
 
 
+def test_per_session_metrics_average_to_the_metrics_and_each_task_is_tested(built):
+    results = built / "results/mssd"
+    check_per_user_files(results, means_are_the_metrics=True)
+    skip = pl.read_parquet(results / "per_user/skip_transformer/seed0.parquet")
+    assert set(skip["metric"]) == {"mean_average_accuracy", "first_prediction_accuracy"}
+    test_sessions = pl.read_parquet(results / "predictions/skip_transformer/seed0.parquet")["session_id"].n_unique()
+    assert skip["user"].n_unique() == test_sessions
+    next_track = set(pl.read_parquet(results / "per_user/bert_next/seed0.parquet")["metric"])
+    assert {"hit_rate@10", "ndcg@10", "mrr@10"} <= next_track and "coverage@10" not in next_track
+    from musicrec import models
+
+    task = {name: models.REGISTRY[block.get("model", name)].task for name, block in configured_runs(built).items()}
+    table = check_significance(built, "mssd")
+    assert table["users"].min() > 0
+    for row in table.iter_rows(named=True):
+        expected = "skip" if row["metric"] == "mean_average_accuracy" else "next_track"
+        assert task[row["best"]] == task[row["runner_up"]] == expected, row
+
+
 def test_fine_tuning_starts_from_the_pretraining_artefact_and_reruns_without_it(built):
     results = built / "results/mssd"
     assert (results / "models/bert_pretrain/seed0/bert.pt").is_file()
@@ -91,6 +95,15 @@ def test_benchmark_summary_covers_every_job_of_the_stage(built):
     assert summary.height > 0
 
 
+def test_data_profile_has_the_skip_rates_by_position_and_context(built):
+    values, extras, _ = check_profile(built, "mssd")
+    positions = extras.filter(pl.col("table") == "skip_2 rate by session_position")
+    assert positions["group"][0] == "1" and int(positions["n"][0]) == values["users"], "every session has a first track"
+    assert sum(map(int, positions["n"])) == values["rows"] and 0 < values["skip_2_rate"] < 1
+    assert extras.filter(pl.col("table") == "skip_2 rate by context_type").height > 1
+    assert {"acousticness", "danceability", "energy"} <= set(extras["group"])
+
+
 @pytest.mark.skipif(not REAL_LOG.is_file(), reason=f"real MSSD rows not found at {REAL_LOG} (../shared/data)")
 def test_the_stage_runs_on_the_real_mini_log_rows_with_generated_track_features(tmp_path):
     from musicrec.datasets import mssd_demo
@@ -106,7 +119,7 @@ def test_the_stage_runs_on_the_real_mini_log_rows_with_generated_track_features(
     workdir = make_workdir(tmp_path, {"seeds": [0], "mssd": {
         "data": str(data), "split": {"valid_share": 0.2, "test_share": 0.2}}})
     config = yaml.safe_load((workdir / "config.yaml").read_text())
-    config["mssd"]["models"] = {name: {**config["mssd"]["models"][name], **TINY_MODELS.get(name, {})}
+    config["mssd"]["models"] = {name: {**config["mssd"]["models"][name], **TINY_MSSD_MODELS.get(name, {})}
                                 for name in REAL_ROW_RUNS}
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     run_snakemake(workdir, "--cores", "2", "mssd")
@@ -115,5 +128,6 @@ def test_the_stage_runs_on_the_real_mini_log_rows_with_generated_track_features(
     metrics = json.loads((workdir / "results/mssd/metrics/bert_augmented/seed0.json").read_text())
     assert 0.0 <= metrics["metrics"]["mean_average_accuracy"] <= 1.0
     assert "2 sessions" in metrics["protocol"]["split"]
+    assert check_profile(workdir, "mssd")[0]["users"] == 11
     summary = pl.read_csv(workdir / "results/mssd/summary.csv")
     assert set(summary["model"]) == set(REAL_ROW_RUNS) - {"bert_pretrain"}

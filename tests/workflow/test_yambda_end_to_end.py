@@ -1,6 +1,7 @@
-"""The Yambda and Yandex Music stages end to end on their tiny demo data (1 seed): the preparation in 2
-user shards, every configured model's lists and metrics under the paper's protocol (Listen+ and Like at
-10/50/100, Dislike-FPR), the similar-tracks table, and the Yandex Music rules as a second dataset key."""
+"""The Yambda and Yandex Music stages of the tiny end-to-end build (tiny demo data, 2 seeds): the preparation in 2
+user shards, every configured model's lists, metrics and per-user metrics under the paper's protocol (Listen+
+and Like at 10/50/100, Dislike-FPR), the significance test, the similar-tracks table, and the Yandex Music
+rules as a second dataset key."""
 
 from __future__ import annotations
 
@@ -10,34 +11,16 @@ import polars as pl
 import pytest
 import yaml
 
-from conftest import make_workdir, run_snakemake
+from per_user_checks import check_per_user_files, check_significance
+from profile_checks import check_profile
 
 pytestmark = pytest.mark.workflow
 
-TINY = {
-    "seeds": [0],
-    "yambda": {"demo": {"size": "tiny"}, "shards": 2, "models": {
-        "als": {"factors": 16, "iterations": 5},
-        "implicit_bpr": {"factors": 16, "iterations": 20},
-        "sasrec": {"epochs": 2, "max_length": 20, "hidden_size": 16, "negatives": 0},
-        "lightgcn": {"epochs": 2, "embedding_dim": 16},
-        "lightgcn_cold": {"epochs": 2, "embedding_dim": 16},
-        "catboost_yetirank": {"iterations": 20},
-        "catboost_logloss": {"iterations": 20},
-    }},
-    "yandex_music": {"demo": {"size": "tiny"}, "models": {
-        "als": {"factors": 16, "iterations": 5},
-        "catboost_yetirank": {"iterations": 20},
-        "catboost_logloss": {"iterations": 20},
-    }},
-}
-
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    workdir = make_workdir(tmp_path_factory.mktemp("yambda_e2e"), TINY)
-    run_snakemake(workdir, "--cores", "2", "yambda", "yandex_music")
-    return workdir
+def built(tiny_build):
+    """The whole workflow's tiny build (tests/conftest.py TINY_CONFIG: Yambda in 2 user shards, 2 seeds)."""
+    return tiny_build
 
 
 def test_yambda_models_are_scored_under_the_paper_protocol(built):
@@ -88,6 +71,22 @@ def test_yambda_reranker_and_served_lightgcn_with_cold_items(built):
     assert lists["item"].is_in(held_out.implode()).any(), "held-out items are served from their audio"
 
 
+def test_yambda_provider_fairness_from_the_planted_demo_genders(built):
+    genders = pl.read_csv(built / "resources/yambda/demo/artist_demographics.csv")
+    mapping = pl.read_parquet(built / "resources/yambda/demo/artist_item_mapping.parquet")
+    assert genders.columns == ["artist_id", "gender"] and genders.height == mapping["artist_id"].n_unique()
+    fairness = built / "results/fairness/yambda"
+    tables = json.loads((fairness / "tables.json").read_text())
+    config = yaml.safe_load((built / "config.yaml").read_text())["yambda"]
+    assert tables["models"] == list(config["models"]) and "history not masked" in tables["candidates"]
+    exposure = pl.read_csv(fairness / "exposure.csv")
+    # full-catalogue candidates: each group's candidate share is its catalogue share
+    assert exposure["candidate_share"].to_list() == pytest.approx(exposure["catalogue_share"].to_list())
+    first = pl.read_csv(fairness / "first_rank_in_top_k.csv")
+    assert set(first["model"]) == set(config["models"]) and first["users_with_group_mean"].min() > 0
+    assert pl.read_csv(fairness / "artist_exposure.csv")["artist"].str.starts_with("artist ").all()
+
+
 def test_yandex_music_rules_run_as_a_second_dataset(built):
     results = built / "results/yandex_music"
     summary = pl.read_csv(results / "summary.csv")
@@ -95,3 +94,28 @@ def test_yandex_music_rules_run_as_a_second_dataset(built):
                                      "catboost_logloss"}
     assert summary.filter(pl.col("metric") == "ndcg@10")["mean"].min() >= 0
     assert (results / "similar_items/als/seed0.parquet").exists()
+
+
+def test_data_profiles_count_every_event(built):
+    values, extras, _ = check_profile(built, "yambda")
+    events = pl.read_parquet(built / "resources/yambda/demo/multi_event.parquet")
+    assert (values["rows"], values["users"]) == (events.height, events["uid"].n_unique())
+    kinds = ("listen", "like", "dislike", "unlike", "undislike")
+    assert sum(values[f"events_{kind}"] for kind in kinds) == events.height
+    assert {"pc1", "pc2", "pc3", "embed_norm", "played_ratio_pct"} <= set(extras["group"])
+    values, _, _ = check_profile(built, "yandex_music")
+    plays = pl.read_parquet(built / "resources/yandex_music/demo/interactions.parquet")
+    assert values["rows"] <= plays.height and values["users"] <= plays["user_id"].n_unique()
+    assert values["artists"] > 0
+
+
+@pytest.mark.parametrize("dataset", ["yambda", "yandex_music"])
+def test_per_user_metrics_average_to_the_metrics_and_the_best_model_is_tested(built, dataset):
+    results = built / "results" / dataset
+    check_per_user_files(results, means_are_the_metrics=True)
+    table = check_significance(built, dataset)
+    assert table["users"].min() > 0 and table["seeds"].is_not_null().all()
+    if dataset == "yambda":
+        metrics = set(pl.read_parquet(results / "per_user/als/seed0.parquet")["metric"])
+        assert {"listen_plus/ndcg@10", "like/recall@100", "dislike_fpr@10"} <= metrics
+        assert not any(name.endswith(("coverage@10", "coverage@100")) for name in metrics)
