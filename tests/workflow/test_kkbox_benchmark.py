@@ -32,7 +32,7 @@ def test_steps_table_and_benchmark_files_stay_in_the_benchmark_directory(bench_r
     assert written["step"].to_list() == ["demo_data", "features"]
     for _, _, benchmark in STEPS:
         assert (workdir / benchmark).is_file()
-    assert not (repo / "results").exists() and not (repo / "resources").exists(), "the user's folders are untouched"
+    assert not (repo / "results").exists() and not (repo / "resources/kkbox").exists(), "the user's folders are untouched"
 
 
 def test_features_step_reports_ids_that_do_not_join(bench_run):

@@ -278,8 +278,11 @@ def metrics_part(data: DatasetResults) -> str:
             body += f"<h4>{esc(metric_table.title)}</h4>" + content
         else:
             body += collapsible(metric_table.title, content)
-    body += figure(data.comparison_png, f"{DATASET_TITLES.get(data.name, data.name)}: every model's metrics, "
-                   "mean over seeds with the standard deviation as error bars.", f"{data.name} comparison")
+    protocols = data.summary.select("split", "candidates").unique(maintain_order=True)
+    stated = "; ".join(f"split: {split}; candidates: {candidates}" for split, candidates in protocols.iter_rows())
+    body += figure(data.comparison_png, f"{DATASET_TITLES.get(data.name, data.name)}: every model's metrics at each "
+                   f"cut-off K (@K), mean over seeds with the standard deviation as error bars ({stated}).",
+                   f"{data.name} comparison")
     return subsection(f"{data.name}-metrics", "Models", body)
 
 
@@ -362,8 +365,9 @@ def costs_section(costs: RunCosts) -> Section:
             + csv_table(by_model)
             + figure(costs.costs_png, "Wall and CPU seconds per rule and per model, summed over seeds, one row "
                      "per dataset.", "costs")
-            + figure(costs.quality_png, "Quality per cost: each model's main metric (mean ± std over seeds) "
-                     "against its training time per seed.", "quality per cost")
+            + figure(costs.quality_png, "Quality per cost: each model's main metric (mean ± std over seeds; split, "
+                     "K and candidates as in its dataset's tables) against its training time per seed.",
+                     "quality per cost")
             + "<h3>Per rule</h3>" + csv_table(by_rule))
     return Section("costs", "Cost", body)
 
