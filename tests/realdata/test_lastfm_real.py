@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 import yaml
 
-from conftest import make_workdir, run_snakemake
+from conftest import TWO_JOBS_AT_A_TIME, make_workdir, run_snakemake
 
 pytestmark = [pytest.mark.realdata, pytest.mark.workflow]
 
@@ -59,7 +59,7 @@ def real_workdir(tmp_path_factory):
         for name in LEFT_OUT:
             block.get("generators", {}).pop(name, None)
     (workdir / "config.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
-    run_snakemake(workdir, "--cores", "2", "lastfm", "results/report.html", timeout=1500)
+    run_snakemake(workdir, *TWO_JOBS_AT_A_TIME, "lastfm", "results/report.html", timeout=1500)
     return workdir
 
 
