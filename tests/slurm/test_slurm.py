@@ -29,10 +29,8 @@ KKBOX_CLUSTER_RULES = {"kkbox_demo_data", "kkbox_features", "classify", "classif
 # (the report's ranking datasets stay out: their stages would join the cluster's sub-DAG)
 SLURM_TEST_CONFIG = {"seeds": [0], "kkbox": {"demo": {"size": "tiny"}}, "fairness": {"ranking_datasets": []}}
 PROFILE = "profiles/slurm"
-# The test cluster answers at once, so the profile's first wait (20 s) would only add waiting. The plugin waits
-# this long before its first status check and adds 10 s to each further wait until a job has finished: at 2 s,
-# the first check came before the tiny jobs had finished and each took 14 s; at 5 s most are done by then.
-FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "5")
+# the test cluster answers at once; the profile's site value (20 s) would only add waiting
+FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "2")
 RETRY_WORKFLOW = Path(__file__).resolve().parent / "retry_workflow" / "Snakefile"
 
 SUBMITTED = re.compile(r"Job \d+ has been submitted with SLURM jobid (\d+)")
