@@ -11,7 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from test_results_page import SECTION_IDS, XSS_MODEL, build_synthetic_results_page  # noqa: E402
 
-from browser_checks import assert_not_blank, severe_console_errors  # noqa: E402
+from browser_checks import (assert_not_blank, assert_rendered, loaded_images, open_safe_page,  # noqa: E402
+                            severe_console_errors)
 from conftest import SNAKEMAKE_REPORT  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -19,30 +20,12 @@ pytestmark = pytest.mark.browser
 DATASETS = ("kkbox", "lastfm", "yambda", "yandex_music", "mssd")
 
 
-def loaded_images(driver) -> list:
-    from selenium.webdriver.common.by import By
-
-    images = driver.find_elements(By.TAG_NAME, "img")
-    return [img for img in images if driver.execute_script("return arguments[0].naturalWidth", img) > 0]
-
-
 def test_synthetic_results_page_renders_in_chromium(driver, tmp_path):
-    from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
 
-    page = build_synthetic_results_page(tmp_path)
-    driver.get(page.as_uri())
-    with pytest.raises(NoAlertPresentException):
-        driver.switch_to.alert.text
-    assert driver.title == "Music recommendation results"
-    for section in SECTION_IDS:
-        assert driver.find_element(By.ID, section).is_displayed()
+    open_safe_page(driver, build_synthetic_results_page(tmp_path), "Music recommendation results", SECTION_IDS)
     assert XSS_MODEL in driver.find_element(By.ID, "overview").text
-    assert not driver.find_elements(By.CSS_SELECTOR, "script, img[src='x']")
-    images = driver.find_elements(By.TAG_NAME, "img")
-    assert images and len(loaded_images(driver)) == len(images)
-    assert not severe_console_errors(driver)
-    assert_not_blank(driver.get_screenshot_as_png())
+    assert_rendered(driver, tmp_path / "screenshot.png")
 
 
 def test_built_results_page_shows_every_dataset(driver, tiny_build, tmp_path):
